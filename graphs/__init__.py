@@ -1,0 +1,91 @@
+"""Structure of generative models: DAGs, exact parameter counts, independencies, drawings.
+
+``graphs`` never imports JAX, NumPyro or ArviZ, so it loads fast. Drawing (matplotlib) and
+pgmpy interop load on first use.
+"""
+
+from .counting import (
+    dense_count,
+    full_joint_count,
+    log10,
+    logistic_count,
+    made_count,
+    made_masks,
+    masked_count,
+    param_count,
+)
+from .dag import DAG, ROLES, Variable
+from .families import (
+    autoregressive,
+    independent,
+    latent_class,
+    markov_chain,
+    markov_grid,
+    naive_bayes,
+)
+from .independence import (
+    PairwiseMatrix,
+    Statement,
+    is_d_separated,
+    local_markov,
+    markov_blanket,
+    markov_blankets,
+    minimal_separator,
+    pairwise_matrix,
+    reachable,
+)
+from .independence import summary as independence_summary
+
+_LAZY = {
+    "draw_dag": "draw",
+    "draw_pairwise": "draw",
+    "layout": "draw",
+    "save_figure": "draw",
+    "from_pgmpy": "interop",
+    "to_pgmpy": "interop",
+    "from_bif": "interop",
+    "to_bif": "interop",
+    "load_network": "interop",
+    "network_names": "interop",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'graphs' has no attribute {name!r}")
+
+
+__all__ = [
+    "DAG",
+    "ROLES",
+    "PairwiseMatrix",
+    "Statement",
+    "Variable",
+    "autoregressive",
+    "dense_count",
+    "full_joint_count",
+    "independence_summary",
+    "independent",
+    "is_d_separated",
+    "latent_class",
+    "local_markov",
+    "log10",
+    "logistic_count",
+    "made_count",
+    "made_masks",
+    "markov_blanket",
+    "markov_blankets",
+    "markov_chain",
+    "markov_grid",
+    "masked_count",
+    "minimal_separator",
+    "naive_bayes",
+    "pairwise_matrix",
+    "param_count",
+    "reachable",
+    *_LAZY,
+]

@@ -1,0 +1,314 @@
+"""The DAG value type: a frozen, validated directed acyclic graph over discrete variables.
+
+A :class:`DAG` *has* a networkx graph (it is not a subclass of one), checks it once at
+construction and never changes afterwards. Each variable carries its number of states
+(``card``), a ``role`` (observed, latent or label), an optional pixel position
+``(row, col)``, optional state names, and the DAG may carry conditional probability
+tables (CPDs) for the variables, as read from pgmpy or a BIF file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import networkx as nx
+import numpy as np
+
+ROLES = ("observed", "latent", "label")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One discrete variable of a DAG.
+
+    ``card`` is the number of states (2 for binary), ``role`` one of :data:`ROLES`,
+    ``pos`` an optional ``(row, col)`` pixel position, ``states`` optional state names.
+    """
+
+    name: str
+    card: int = 2
+    role: str = "observed"
+    pos: tuple[int, int] | None = None
+    states: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"variable names must be non-empty strings, got {self.name!r}")
+        if isinstance(self.card, bool) or not isinstance(self.card, int | np.integer):
+            raise ValueError(f"variable {self.name!r}: card must be an int >= 2, got {self.card!r}")
+        if self.card < 2:
+            raise ValueError(
+                f"variable {self.name!r}: card must be >= 2 (a variable needs at least two "
+                f"states), got {self.card}"
+            )
+        object.__setattr__(self, "card", int(self.card))
+        if self.role not in ROLES:
+            raise ValueError(
+                f"variable {self.name!r}: unknown role {self.role!r}; expected one of {list(ROLES)}"
+            )
+        if self.pos is not None:
+            pos = tuple(self.pos)
+            if len(pos) != 2 or not all(isinstance(v, int | np.integer) for v in pos):
+                raise ValueError(
+                    f"variable {self.name!r}: pos must be a (row, col) pair of ints, "
+                    f"got {self.pos!r}"
+                )
+            object.__setattr__(self, "pos", (int(pos[0]), int(pos[1])))
+        if self.states is not None:
+            states = tuple(str(s) for s in self.states)
+            if len(states) != self.card:
+                raise ValueError(
+                    f"variable {self.name!r}: {len(states)} state names for card {self.card}"
+                )
+            if len(set(states)) != len(states):
+                raise ValueError(f"variable {self.name!r}: state names repeat: {list(states)}")
+            object.__setattr__(self, "states", states)
+
+
+class DAG:
+    """A validated, immutable DAG over discrete variables.
+
+    Parameters
+    ----------
+    variables:
+        :class:`Variable` objects or plain names (binary, observed). Their order is the
+        DAG's node order; parents are listed in this order too.
+    edges:
+        ``(parent, child)`` pairs of names.
+    name:
+        A label for reports and drawings.
+    cpds:
+        Optional mapping ``node -> array`` of shape ``(card, *parent_cards)`` with parents in
+        :meth:`parents` order; each column sums to one.
+
+    Raises
+    ------
+    ValueError
+        On a repeated name, an edge to an unknown node, a self-loop or a cycle (named),
+        or a CPD of the wrong shape.
+
+    Examples
+    --------
+    >>> dag = DAG(["rain", "sprinkler", "wet"], [("rain", "wet"), ("sprinkler", "wet")])
+    >>> dag.parents("wet")
+    ('rain', 'sprinkler')
+    """
+
+    __slots__ = ("_cache", "_cpds", "_graph", "_index", "_name", "_parents", "_vars")
+
+    def __init__(
+        self,
+        variables: Iterable[Variable | str],
+        edges: Iterable[tuple[str, str]] = (),
+        *,
+        name: str = "dag",
+        cpds: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        vars_: dict[str, Variable] = {}
+        for v in variables:
+            var = v if isinstance(v, Variable) else Variable(v)
+            if var.name in vars_:
+                raise ValueError(f"node names must be unique: {var.name!r} appears twice")
+            vars_[var.name] = var
+        graph = nx.DiGraph()
+        for n, var in vars_.items():
+            graph.add_node(n, card=var.card, role=var.role, pos=var.pos)
+        for edge in edges:
+            if len(edge) != 2:
+                raise ValueError(f"an edge is a (parent, child) pair, got {edge!r}")
+            u, v = edge
+            for end in (u, v):
+                if end not in vars_:
+                    raise ValueError(f"edge {u!r} -> {v!r} names unknown node {end!r}")
+            if u == v:
+                raise ValueError(f"self-loop on node {u!r}: a DAG has no cycles")
+            graph.add_edge(u, v)
+        if not nx.is_directed_acyclic_graph(graph):
+            cycle = [u for u, _ in nx.find_cycle(graph)]
+            path = " -> ".join(map(repr, [*cycle, cycle[0]]))
+            raise ValueError(f"the graph has a cycle: {path}")
+        self._vars = vars_
+        self._index = {n: i for i, n in enumerate(vars_)}
+        self._graph = nx.freeze(graph)
+        self._parents = {
+            n: tuple(sorted(graph.predecessors(n), key=self._index.__getitem__)) for n in vars_
+        }
+        self._name = str(name)
+        self._cpds = None if cpds is None else self._check_cpds(cpds)
+        self._cache: dict = {}  # derived structure (closures), safe because the DAG never changes
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The frozen networkx graph (node attributes ``card``, ``role``, ``pos``)."""
+        return self._graph
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(self._vars)
+
+    @property
+    def edges(self) -> tuple[tuple[str, str], ...]:
+        """Edges sorted by (child, parent) in node order."""
+        return tuple((p, c) for c in self._vars for p in self._parents[c])
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        return tuple(self._vars.values())
+
+    @property
+    def cpds(self) -> Mapping[str, np.ndarray] | None:
+        """Read-only CPD arrays, or ``None`` when the DAG carries no parameters."""
+        return None if self._cpds is None else MappingProxyType(self._cpds)
+
+    def __len__(self) -> int:
+        return len(self._vars)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._vars
+
+    def __iter__(self):
+        return iter(self._vars)
+
+    def variable(self, node: str) -> Variable:
+        self.check_nodes([node])
+        return self._vars[node]
+
+    def card(self, node: str) -> int:
+        return self.variable(node).card
+
+    def role(self, node: str) -> str:
+        return self.variable(node).role
+
+    def parents(self, node: str) -> tuple[str, ...]:
+        self.check_nodes([node])
+        return self._parents[node]
+
+    def children(self, node: str) -> tuple[str, ...]:
+        self.check_nodes([node])
+        return tuple(sorted(self._graph.successors(node), key=self._index.__getitem__))
+
+    def ancestors(self, node: str) -> frozenset[str]:
+        row = self.ancestor_matrix()[self.index(node)]
+        return frozenset(self.nodes[j] for j in np.flatnonzero(row))
+
+    def descendants(self, node: str) -> frozenset[str]:
+        col = self.ancestor_matrix()[:, self.index(node)]
+        return frozenset(self.nodes[j] for j in np.flatnonzero(col))
+
+    def index(self, node: str) -> int:
+        """Position of ``node`` in the DAG's node order."""
+        self.check_nodes([node])
+        return self._index[node]
+
+    def adjacency(self) -> np.ndarray:
+        """Boolean matrix ``A[i, j]``: an edge from node i to node j (node order)."""
+        if "adjacency" not in self._cache:
+            adj = np.zeros((len(self), len(self)), dtype=bool)
+            for child, parents in self._parents.items():
+                adj[[self._index[p] for p in parents], self._index[child]] = True
+            adj.setflags(write=False)
+            self._cache["adjacency"] = adj
+        return self._cache["adjacency"]
+
+    def ancestor_matrix(self) -> np.ndarray:
+        """Boolean matrix ``C[i, j]``: node j is a strict ancestor of node i."""
+        if "ancestors" not in self._cache:
+            closure = np.zeros((len(self), len(self)), dtype=bool)
+            for node in self.topological_order():
+                ps = [self._index[p] for p in self._parents[node]]
+                if ps:
+                    i = self._index[node]
+                    closure[i] = closure[ps].any(axis=0)
+                    closure[i, ps] = True
+            closure.setflags(write=False)
+            self._cache["ancestors"] = closure
+        return self._cache["ancestors"]
+
+    def topological_order(self) -> tuple[str, ...]:
+        """A topological order that breaks ties by node order (deterministic)."""
+        if "topo" not in self._cache:
+            key = self._index.__getitem__
+            self._cache["topo"] = tuple(nx.lexicographical_topological_sort(self._graph, key=key))
+        return self._cache["topo"]
+
+    def with_role(self, role: str) -> tuple[str, ...]:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; expected one of {list(ROLES)}")
+        return tuple(n for n, v in self._vars.items() if v.role == role)
+
+    @property
+    def has_positions(self) -> bool:
+        """True when every observed variable has a pixel position."""
+        obs = [v for v in self._vars.values() if v.role == "observed"]
+        return bool(obs) and all(v.pos is not None for v in obs)
+
+    def check_nodes(self, nodes: Iterable[str]) -> None:
+        """Raise ``ValueError`` naming the first node not in the DAG."""
+        for n in nodes:
+            if not isinstance(n, str) or n not in self._vars:
+                hint = ", ".join(list(self._vars)[:8]) + (", ..." if len(self._vars) > 8 else "")
+                raise ValueError(f"unknown node {n!r} in DAG {self._name!r}; nodes are: {hint}")
+
+    # -- making new values ---------------------------------------------------------------
+    def with_cpds(self, cpds: Mapping[str, np.ndarray] | None) -> DAG:
+        return DAG(self.variables, self.edges, name=self._name, cpds=cpds)
+
+    def renamed(self, name: str) -> DAG:
+        return DAG(self.variables, self.edges, name=name, cpds=self._cpds)
+
+    def _check_cpds(self, cpds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        missing = [n for n in self._vars if n not in cpds]
+        if missing:
+            raise ValueError(f"CPDs given but missing for nodes {missing}")
+        self.check_nodes(cpds)
+        out = {}
+        for n in self._vars:
+            arr = np.array(cpds[n], dtype=float)
+            want = (self._vars[n].card, *(self._vars[p].card for p in self._parents[n]))
+            if arr.shape != want:
+                raise ValueError(
+                    f"CPD of {n!r} has shape {arr.shape}; expected {want} "
+                    f"(card, then the cards of parents {list(self._parents[n])})"
+                )
+            if np.any(arr < 0) or not np.allclose(arr.sum(axis=0), 1.0, atol=1e-6):
+                raise ValueError(f"CPD of {n!r}: every column must be a distribution summing to 1")
+            arr.setflags(write=False)
+            out[n] = arr
+        return out
+
+    # -- value semantics -----------------------------------------------------------------
+    def _key(self):
+        return (self.variables, frozenset(self.edges))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DAG):
+            return NotImplemented
+        if self._key() != other._key():
+            return False
+        if (self._cpds is None) != (other._cpds is None):
+            return False
+        if self._cpds is None:
+            return True
+        return all(np.array_equal(self._cpds[n], other._cpds[n]) for n in self._vars)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"DAG({self._name!r}, {len(self._vars)} nodes, {self._graph.number_of_edges()} edges)"
+        )
+
+
+def as_names(nodes: str | Sequence[str] | Iterable[str]) -> tuple[str, ...]:
+    """Accept one node name or an iterable of names."""
+    if isinstance(nodes, str):
+        return (nodes,)
+    return tuple(nodes)

@@ -1,0 +1,320 @@
+"""Drawings of DAGs and of pairwise d-separation matrices, with matplotlib only.
+
+This module owns node placement (:func:`layout`: a pixel grid or topological layers),
+the DAG picture (:func:`draw_dag`), the d-separation heat map (:func:`draw_pairwise`) and
+atomic saving (:func:`save_figure`). It builds :class:`~matplotlib.figure.Figure` objects
+directly on the Agg canvas and never touches pyplot's global state, so it is safe in
+tests, servers and threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyArrowPatch, Patch
+
+from .dag import DAG
+from .independence import PairwiseMatrix
+
+KINDS = ("auto", "layered", "grid")
+SUFFIXES = (".png", ".svg")
+ROLE_STYLE = {  # role -> (face, edge): observed shaded, latent open, label gold
+    "observed": ("#a9a9a9", "#333333"),
+    "latent": ("#ffffff", "#000000"),
+    "label": ("#f5b300", "#7a5900"),
+}
+MAX_ARROWS = 400  # above this, per-edge arrows are slow and unreadable: use one LineCollection
+RADIUS = 0.3  # node radius in layout units (grid cells and layers are 1 unit apart)
+
+
+def layout(dag: DAG, kind: str = "auto") -> dict[str, tuple[float, float]]:
+    """Node centres ``{name: (x, y)}`` in layout units.
+
+    ``"grid"`` puts each positioned node at ``(col, -row)`` and the unpositioned latent or
+    label nodes in a row centred above the grid; ``"layered"`` puts the topological
+    generations in rows (roots on top) ordered by the barycentre of their parents;
+    ``"auto"`` picks ``"grid"`` when ``dag.has_positions`` and ``"layered"`` otherwise.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown layout kind {kind!r}; expected one of {list(KINDS)}")
+    if kind == "auto":
+        kind = "grid" if dag.has_positions else "layered"
+    return _grid(dag) if kind == "grid" else _layered(dag)
+
+
+def _grid(dag: DAG) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    above = []
+    for n in dag.nodes:
+        var = dag.variable(n)
+        if var.pos is not None:
+            out[n] = (float(var.pos[1]), -float(var.pos[0]))
+        elif var.role == "observed":
+            raise ValueError(
+                f"grid layout needs a (row, col) pos on every observed node; {n!r} has none "
+                f"(use kind='layered')"
+            )
+        else:
+            above.append(n)
+    if not out:
+        raise ValueError("grid layout needs positioned nodes; this DAG has none")
+    xs, ys = zip(*out.values(), strict=True)
+    centre, top = (min(xs) + max(xs)) / 2, max(ys) + 1.5
+    gap = max(1.0, (max(xs) - min(xs)) / max(len(above), 1) / 2)
+    for i, n in enumerate(above):
+        out[n] = (centre + (i - (len(above) - 1) / 2) * gap, top)
+    return out
+
+
+def _layered(dag: DAG) -> dict[str, tuple[float, float]]:
+    index = {n: i for i, n in enumerate(dag.nodes)}
+    depth = {n: d for d, g in enumerate(nx.topological_generations(dag.graph)) for n in g}
+    # A root sits just above its highest child, so edges from roots stay short.
+    for n in dag.nodes:
+        children = dag.children(n)
+        if not dag.parents(n) and children:
+            depth[n] = min(depth[c] for c in children) - 1
+    layers = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for n in sorted(depth, key=index.__getitem__):
+        layers[depth[n]].append(n)
+    x: dict[str, float] = {}
+
+    def place(layer: list[str]) -> None:
+        for i, n in enumerate(layer):
+            x[n] = i - (len(layer) - 1) / 2
+
+    def reorder(layer: list[str], neighbours) -> list[str]:
+        # Barycentre heuristic; a stable sort keeps ties (and neighbourless nodes) in order.
+        def key(n: str) -> float:
+            near = [x[m] for m in neighbours(n) if m in x]
+            return sum(near) / len(near) if near else x.get(n, 0.0)
+
+        return sorted(layer, key=key)
+
+    for layer in layers:
+        place(layer)
+    for sweep in range(3):  # down, up, down: enough to untangle most small networks
+        down = sweep % 2 == 0
+        order = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
+        for i in order:
+            layers[i] = reorder(layers[i], dag.parents if down else dag.children)
+            place(layers[i])
+    return {n: (x[n], -float(depth)) for depth, layer in enumerate(layers) for n in layer}
+
+
+def draw_dag(
+    dag: DAG,
+    ax=None,
+    kind: str = "auto",
+    labels: bool | Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw ``dag`` and return the figure.
+
+    Nodes are circles with gid ``node:<name>`` (observed shaded grey, latent open, label
+    gold); edges are arrows with gid ``edge:<u>-><v>``, or, above ``MAX_ARROWS`` edges, one
+    faint ``LineCollection`` with gid ``edges``. ``labels`` is ``None`` (names when they
+    stay readable), ``True``/``False``, or a mapping from node to display text. Drawing
+    goes on ``ax`` when given, otherwise on a new figure sized to the layout.
+    """
+    pos = layout(dag, kind)
+    n = len(dag)
+    xy = np.array([pos[v] for v in dag.nodes]) if n else np.zeros((0, 2))
+    lo, hi = (xy.min(0), xy.max(0)) if n else (np.zeros(2), np.zeros(2))
+    names = {v: v for v in dag.nodes}
+    if isinstance(labels, Mapping):
+        names.update({k: str(t) for k, t in labels.items() if k in names})
+    longest = max((len(t) for t in names.values()), default=1)
+    # Short names fit inside the circles; long ones go below them, so widen the layers to
+    # the longest name (about 0.68 em per capital letter at 6.5 pt).
+    inside = longest <= 4
+    unit = 0.7 if inside else max(0.8, longest * 0.68 * 6.5 / 72 + 0.12)
+    xlim = (lo[0] - 0.7, hi[0] + 0.7)
+    ylim = (lo[1] - (0.7 if inside else 0.95), hi[1] + 0.7)
+    width, height = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    if ax is None:
+        scale = min(unit, 18 / width, 16 / height)  # inches per layout unit
+        w, h = width * scale, height * scale
+        fig = Figure(figsize=(max(w, 3.0), h + 0.9))  # 0.5 in for the title, 0.4 for the legend
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0.4 / (h + 0.9), 1, h / (h + 0.9)))
+    fig = ax.figure
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_title(dag.name if title is None else title)
+    box, (fw, fh) = ax.get_position(), fig.get_size_inches()
+    points = 72 * min(box.width * fw / width, box.height * fh / height)  # points per unit
+
+    for v, (cx, cy) in zip(dag.nodes, xy, strict=True):
+        face, edge = ROLE_STYLE[dag.role(v)]
+        c = Circle((cx, cy), RADIUS, facecolor=face, edgecolor=edge, linewidth=0.8, zorder=3)
+        c.set_gid(f"node:{v}")
+        ax.add_patch(c)
+    # In a grid, bend edges between cells around the cells in between; edges from the nodes
+    # above the grid stay straight (a clean fan). In layers every edge may bend.
+    grid = kind == "grid" or (kind == "auto" and dag.has_positions)
+    bendable = {v for v in dag.nodes if not grid or dag.variable(v).pos is not None}
+    _draw_edges(ax, dag, pos, points, bendable)
+
+    fontsize = min(9.0, 2 * RADIUS * points * 0.9 / (0.6 * longest)) if inside else 6.5
+    if labels is not False and (labels is not None or fontsize >= 4.5):
+        for v, (cx, cy) in zip(dag.nodes, xy, strict=True):
+            text = dict(fontsize=max(fontsize, 4.5), zorder=4, ha="center")
+            if inside:
+                ax.text(cx, cy, names[v], va="center", **text)
+            else:  # below the circle, on a faint backing so edges do not hide it
+                bg = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.75)
+                ax.text(cx, cy - RADIUS - 0.04, names[v], va="top", bbox=bg, **text)
+    roles = [r for r in ROLE_STYLE if dag.with_role(r)]
+    marks = {
+        r: Line2D([], [], ls="", marker="o", ms=9, mfc=f, mec=e) for r, (f, e) in ROLE_STYLE.items()
+    }
+    if roles:
+        legend = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=8)
+        ax.legend([marks[r] for r in roles], roles, ncol=len(roles), **legend)
+    return fig
+
+
+def _draw_edges(ax, dag: DAG, pos, points: float, bendable: set[str]) -> None:
+    edges = dag.edges
+    if not edges:
+        return
+    a = np.array([pos[u] for u, _ in edges])
+    b = np.array([pos[v] for _, v in edges])
+    if len(edges) > MAX_ARROWS:
+        # Trim the segments to the circle boundaries; no arrowheads at this density.
+        d = b - a
+        unit = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+        segs = np.stack([a + RADIUS * unit, b - RADIUS * unit], axis=1)
+        lc = LineCollection(segs, colors="#1f3b73", linewidths=0.4, alpha=0.25, zorder=1)
+        lc.set_gid("edges")
+        ax.add_collection(lc)
+        return
+    names = list(pos)
+    xy = np.array([pos[n] for n in names])
+    index = {n: i for i, n in enumerate(names)}
+    box = np.array([xy.min(0) - 0.7, xy.max(0) + 0.7])  # the axes limits
+    shrink = RADIUS * points  # stop at the circle boundary (cheaper than patchA/patchB clipping)
+    head = max(5.0, min(10.0, RADIUS * points * 0.45))
+    width = 0.5 if len(edges) > 100 else 0.8
+    for (u, v), p, q in zip(edges, a, b, strict=True):
+        others = np.delete(xy, [index[u], index[v]], axis=0)
+        rad = _bend(p, q, others, box) if u in bendable and v in bendable else 0.0
+        arrow = FancyArrowPatch(
+            tuple(p),
+            tuple(q),
+            arrowstyle="-|>",
+            mutation_scale=head,
+            linewidth=width,
+            color="#333333",
+            shrinkA=shrink,
+            shrinkB=shrink + 1,
+            connectionstyle=f"arc3,rad={rad}",
+            zorder=2,
+        )
+        arrow.set_gid(f"edge:{u}->{v}")
+        ax.add_patch(arrow)
+
+
+_T = np.linspace(0.02, 0.98, 33)[:, None]
+
+
+def _bend(p: np.ndarray, q: np.ndarray, others: np.ndarray, box: np.ndarray) -> float:
+    """The arc3 curvature, smallest first, whose curve passes through the fewest other
+    circles (0 when the straight line is clear); curves leaving ``box`` (the drawn area,
+    ``[[xmin, ymin], [xmax, ymax]]``) count as blocked."""
+    d = q - p
+    best, fewest = 0.0, None
+    for rad in (0.0, 0.15, -0.15, 0.3, -0.3, 0.5, -0.5):
+        c = (p + q) / 2 + rad * np.array([d[1], -d[0]])  # arc3's control point
+        curve = (1 - _T) ** 2 * p + 2 * _T * (1 - _T) * c + _T**2 * q
+        near = np.linalg.norm(curve[:, None] - others[None], axis=2).min(0) < RADIUS * 1.1
+        hits = int(near.sum()) if len(others) else 0
+        if (curve < box[0]).any() or (curve > box[1]).any():
+            hits = len(others) + 1
+        if fewest is None or hits < fewest:
+            best, fewest = rad, hits
+        if hits == 0:
+            break
+    return best
+
+
+def draw_pairwise(matrix: PairwiseMatrix, ax=None, title: str | None = None) -> Figure:
+    """Heat map of a pairwise d-separation matrix (image gid ``pairwise``).
+
+    The title names the conditioning set and the share of d-separated pairs.
+    """
+    n = len(matrix.nodes)
+    if ax is None:
+        side = min(8.0, max(4.5, 0.12 * n + 2.5))
+        fig = Figure(figsize=(side + 1.6, side))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+    fig = ax.figure
+    colours = {"d-separated": "#e3ecf4", "d-connected": "#1f4e79", "same node": "#9a9a9a"}
+    cmap = ListedColormap([colours["d-connected"], colours["d-separated"]])
+    im = ax.imshow(matrix.separated.astype(int), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    im.set_gid("pairwise")
+    # The diagonal is False by definition; grey it out so it does not read as "dependent".
+    eye = np.eye(n, dtype=bool)
+    diag = ax.imshow(
+        np.ma.masked_where(~eye, eye),
+        cmap=ListedColormap([colours["same node"]]),
+        interpolation="nearest",
+    )
+    diag.set_gid("diagonal")
+    step = 1 if n <= 40 else math.ceil(n / 16)
+    ticks = list(range(0, n, step))
+    ax.set_xticks(ticks, [matrix.nodes[i] for i in ticks], rotation=90, fontsize=7)
+    ax.set_yticks(ticks, [matrix.nodes[i] for i in ticks], fontsize=7)
+    given = "{" + ", ".join(matrix.given) + "}" if matrix.given else "nothing"
+    heading = "pairwise d-separation" if title is None else title
+    ax.set_title(f"{heading}\ngiven {given}: {matrix.share:.1%} of pairs d-separated", fontsize=10)
+    handles = [Patch(fc=c, ec="#555555") for c in colours.values()]
+    ax.legend(
+        handles,
+        list(colours),
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        frameon=False,
+        fontsize=8,
+    )
+    return fig
+
+
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Write ``fig`` as PNG (150 dpi) or SVG, chosen by suffix, and return the path.
+
+    The file is written under a temporary name in the same folder and then renamed, so a
+    reader never sees a half-written file. Missing parent folders are created.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(
+            f"cannot save a figure as {path.suffix or '(no suffix)'!r}; use one of {list(SUFFIXES)}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A fresh name opened with "x" (not mkstemp, which would leave the file mode 0600).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

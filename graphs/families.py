@@ -1,0 +1,130 @@
+"""Constructors for the structure of each zoo family.
+
+Observed variables are named ``x0 .. x{n-1}``; the label of naive Bayes is ``y`` and the
+hidden class of the latent-class model is ``z``. When ``shape`` is ``"auto"`` and ``n`` is a
+perfect square, the variables get pixel positions in raster order, so an 8x8 image's DAG
+draws as an 8x8 grid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .dag import DAG, Variable
+
+Shape = tuple[int, int] | str | None
+
+GRID_NEIGHBOURS = {"left": (0, -1), "up": (-1, 0), "up_left": (-1, -1), "up_right": (-1, 1)}
+
+
+def _check_n(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int (the number of variables), got {n!r}")
+    return n
+
+
+def _shape(n: int, shape: Shape) -> tuple[int, int] | None:
+    if shape is None:
+        return None
+    if shape == "auto":
+        side = math.isqrt(n)
+        return (side, side) if side * side == n and n >= 4 else None
+    rows, cols = shape
+    if rows * cols != n:
+        raise ValueError(f"shape {tuple(shape)} holds {rows * cols} pixels, but n is {n}")
+    return (int(rows), int(cols))
+
+
+def pixels(n: int, card: int = 2, shape: Shape = "auto") -> list[Variable]:
+    """Observed variables ``x0..x{n-1}``, with raster positions when ``shape`` gives a grid."""
+    _check_n(n)
+    grid = _shape(n, shape)
+    pos = (lambda i: divmod(i, grid[1])) if grid else (lambda i: None)
+    return [Variable(f"x{i}", card=card, pos=pos(i)) for i in range(n)]
+
+
+def _order(n: int, ordering: Sequence[int] | None) -> list[int]:
+    if ordering is None:
+        return list(range(n))
+    order = [int(i) for i in ordering]
+    if sorted(order) != list(range(n)):
+        raise ValueError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
+    return order
+
+
+def independent(n: int, card: int = 2, shape: Shape = "auto") -> DAG:
+    """Full independence, ``p(x) = prod_i p(x_i)``: no edges."""
+    return DAG(pixels(n, card, shape), name="independent")
+
+
+def markov_chain(
+    n: int,
+    order: int = 1,
+    card: int = 2,
+    ordering: Sequence[int] | None = None,
+    shape: Shape = "auto",
+) -> DAG:
+    """Markov chain of order ``order``: each variable's parents are the ``order`` before it
+    in ``ordering`` (raster order by default)."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"order must be an int >= 1, got {order!r}")
+    vars_ = pixels(n, card, shape)
+    seq = _order(n, ordering)
+    edges = [
+        (vars_[seq[j]].name, vars_[seq[i]].name)
+        for i in range(n)
+        for j in range(max(0, i - order), i)
+    ]
+    return DAG(vars_, edges, name=f"markov_chain(order={order})")
+
+
+def markov_grid(
+    rows: int,
+    cols: int,
+    neighbours: Sequence[str] = ("left", "up", "up_left", "up_right"),
+    card: int = 2,
+) -> DAG:
+    """The 2-D image neighbourhood: each pixel's parents are among its left, up, up-left and
+    up-right neighbours (those inside the image), all earlier in raster order."""
+    bad = [k for k in neighbours if k not in GRID_NEIGHBOURS]
+    if bad:
+        raise ValueError(f"unknown neighbour {bad[0]!r}; expected some of {list(GRID_NEIGHBOURS)}")
+    if rows < 1 or cols < 1:
+        raise ValueError(f"rows and cols must be >= 1, got {rows}x{cols}")
+    vars_ = pixels(rows * cols, card, (rows, cols))
+    edges = []
+    for r in range(rows):
+        for c in range(cols):
+            for key in neighbours:
+                dr, dc = GRID_NEIGHBOURS[key]
+                pr, pc = r + dr, c + dc
+                if 0 <= pr < rows and 0 <= pc < cols:
+                    edges.append((f"x{pr * cols + pc}", f"x{r * cols + c}"))
+    return DAG(vars_, edges, name="markov_grid")
+
+
+def naive_bayes(n: int, classes: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
+    """Naive Bayes, ``p(y, x) = p(y) prod_i p(x_i | y)``, with the label ``y`` observed."""
+    label = Variable("y", card=classes, role="label")
+    vars_ = pixels(n, card, shape)
+    return DAG([label, *vars_], [("y", v.name) for v in vars_], name=f"naive_bayes(K={classes})")
+
+
+def latent_class(n: int, components: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
+    """Latent class (mixture of products), ``p(x) = sum_z p(z) prod_i p(x_i | z)``, ``z`` hidden."""
+    hidden = Variable("z", card=components, role="latent")
+    vars_ = pixels(n, card, shape)
+    return DAG(
+        [hidden, *vars_], [("z", v.name) for v in vars_], name=f"latent_class(K={components})"
+    )
+
+
+def autoregressive(
+    n: int, card: int = 2, ordering: Sequence[int] | None = None, shape: Shape = "auto"
+) -> DAG:
+    """Complete autoregressive DAG, ``p(x) = prod_i p(x_i | x_<i)`` in ``ordering``."""
+    vars_ = pixels(n, card, shape)
+    seq = _order(n, ordering)
+    edges = [(vars_[seq[j]].name, vars_[seq[i]].name) for i in range(n) for j in range(i)]
+    return DAG(vars_, edges, name="autoregressive")
