@@ -17,23 +17,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The main job: every family fitted on the bundled digits, with its card and figures.
 demo: install
 	mkdir -p $(REPORT)
 	$(BIN)/zoo list
-	$(BIN)/zoo show independent --n 64 --draw $(REPORT)/independent.png
-	$(BIN)/zoo show markov-chain --n 64 --draw $(REPORT)/markov-chain.png \
-		--heatmap $(REPORT)/markov-chain-dsep-given-x27.png --given x27
-	$(BIN)/zoo show markov-chain --n 64 --grid --draw $(REPORT)/markov-grid.png
-	$(BIN)/zoo show naive-bayes --n 64 --classes 10 --draw $(REPORT)/naive-bayes.png \
-		--heatmap $(REPORT)/naive-bayes-dsep-given-y.png --given y
-	$(BIN)/zoo show latent-class --n 64 --classes 10 --draw $(REPORT)/latent-class.png \
-		--heatmap $(REPORT)/latent-class-dsep-given-z.png --given z
-	$(BIN)/zoo show autoregressive --n 64 --conditional neural --hidden 64 \
-		--draw $(REPORT)/autoregressive.png
-	$(BIN)/zoo show bayesnet --network alarm --draw $(REPORT)/alarm.png \
-		--heatmap $(REPORT)/alarm-dsep.png
-	$(BIN)/zoo dsep bayesnet --network asia smoke dysp --given either
-	@echo "drawings in $(REPORT)/"
+	$(BIN)/zoo fit independent --out $(REPORT)/independent
+	$(BIN)/zoo fit markov-chain --out $(REPORT)/markov-chain
+	$(BIN)/zoo fit markov-chain --grid --out $(REPORT)/markov-grid
+	$(BIN)/zoo fit naive-bayes --out $(REPORT)/naive-bayes
+	$(BIN)/zoo fit latent-class --classes 30 --out $(REPORT)/latent-class
+	$(BIN)/zoo fit autoregressive --conditional neural --hidden 64 --out $(REPORT)/autoregressive
+	$(BIN)/zoo fit bayesnet --network alarm --data sample:2000 --out $(REPORT)/alarm
+	$(BIN)/zoo show naive-bayes --heatmap $(REPORT)/naive-bayes/dsep-given-y.png --given y
+	@echo "reports in $(REPORT)/"
 
 lint: install
 	$(BIN)/ruff check .

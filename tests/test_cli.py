@@ -49,7 +49,7 @@ def test_list_names_every_family(capsys):
         (["autoregressive", "--n", "8"], 8 * 9 // 2, 8),
         (
             ["autoregressive", "--n", "8", "--conditional", "neural", "--hidden", "16"],
-            graphs.made_count(8, 16),
+            graphs.made_count(8, 16, direct=True),
             8,
         ),
     ],

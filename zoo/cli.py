@@ -1,15 +1,18 @@
 """The ``zoo`` command.
 
-``list``, ``show`` and ``dsep`` read structure only and never import JAX. Bad input ends
-with one line on stderr that names the problem and exit code 2, never a traceback.
+``list``, ``show`` and ``dsep`` read structure only and never import JAX; ``fit`` imports it
+once the data and options have passed their checks. Bad input ends with one line on stderr
+that names the problem and exit code 2, never a traceback, and nothing written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .models import FAMILIES, get_family
 
@@ -40,7 +43,9 @@ def _int_at_least(low: int, what: str):
 
 def _family_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("family options (each family takes the ones it lists in `zoo list`)")
-    g.add_argument("--n", type=_int_at_least(1, "--n"), help="number of variables (default 64)")
+    g.add_argument(
+        "--n", type=_int_at_least(1, "--n"), help="variables (default 64; fit: the data's width)"
+    )
     g.add_argument("--classes", type=_int_at_least(2, "--classes"), help="classes K (default 10)")
     g.add_argument("--order", type=_int_at_least(1, "--order"), help="Markov order k (default 1)")
     g.add_argument("--grid", action="store_true", default=None, help="2-D neighbourhood chain")
@@ -53,16 +58,71 @@ def _family_options(p: argparse.ArgumentParser) -> None:
 _OPTION_NAMES = ("n", "classes", "order", "grid", "conditional", "hidden", "network", "bif")
 
 
-def _build(family: str, args: argparse.Namespace):
-    spec = get_family(family)
+def _given(spec, args: argparse.Namespace) -> dict:
+    """The family options given on the command line; an error for one the family lacks."""
     given = {k: getattr(args, k) for k in _OPTION_NAMES if getattr(args, k) is not None}
     foreign = [k for k in given if k not in spec.options]
     if foreign:
         allowed = ", ".join(f"--{o}" for o in spec.options) or "none"
         raise ValueError(
-            f"option --{foreign[0]} does not apply to family {family!r} (its options: {allowed})"
+            f"option --{foreign[0]} does not apply to family {spec.name!r} (its options: {allowed})"
         )
+    return given
+
+
+def _build(family: str, args: argparse.Namespace):
+    spec = get_family(family)
+    given = _given(spec, args)
     return spec, spec.build(**given), given
+
+
+def _positive_float(what: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text}")
+        return value
+
+    return parse
+
+
+def _fit_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("family", metavar="FAMILY", help=f"one of {', '.join(FAMILIES)}")
+    _family_options(p)
+    g = p.add_argument_group("data")
+    g.add_argument(
+        "--data",
+        metavar="digits|sample[:N]|PATH",
+        help="training data: the bundled digits (the default; held-out items are its fixed "
+        "360-item split), N items drawn from a network's CPDs (the default for bayesnet), "
+        "or a .csv/.npy/.npz file",
+    )
+    g.add_argument(
+        "--test",
+        metavar="PATH",
+        help="held-out data (default: a seeded 20 percent of --data, or the digits split)",
+    )
+    g = p.add_argument_group("inference")
+    g.add_argument("--method", choices=["nuts", "svi", "exact"], help="default: the family's")
+    g.add_argument("--chains", type=_int_at_least(1, "--chains"), help="chains (default 4)")
+    g.add_argument("--warmup", type=_int_at_least(1, "--warmup"), help="warmup (default 1000)")
+    g.add_argument("--draws", type=_int_at_least(1, "--draws"), help="draws per chain (1000)")
+    g.add_argument("--steps", type=_int_at_least(1, "--steps"), help="SVI steps (default 3000)")
+    g.add_argument("--seed", type=_int_at_least(0, "--seed"), default=0, help="seed (0)")
+    g.add_argument(
+        "--guide", choices=["normal", "map", "lowrank"], help="SVI guide (default: the family's)"
+    )
+    g.add_argument("--learning-rate", type=_positive_float("--learning-rate"), help="Adam (0.01)")
+    g.add_argument("--batch-size", type=_int_at_least(1, "--batch-size"), help="SVI minibatch")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="save idata.nc (ArviZ InferenceData), card.json and figures (PNG) in DIR",
+    )
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
 def _parser() -> _Parser:
@@ -97,6 +157,9 @@ def _parser() -> _Parser:
     _family_options(p)
     p.add_argument("--given", nargs="+", action="extend", default=[], metavar="Z")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("fit", help="fit a family to data: its card with diagnostics and score")
+    _fit_arguments(p)
     return parser
 
 
@@ -182,14 +245,142 @@ def _cmd_dsep(args) -> None:
         print(f"a minimal separator: {{{', '.join(separator)}}}")
 
 
+def _check_out(path: str) -> Path:
+    """``--out`` must be, or be creatable as, a writable folder; checked before any work."""
+    out = Path(path)
+    probe = out
+    while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"--out {path!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {path!r}: {str(probe)!r} is not writable")
+    return out
+
+
+def _note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _fit_data(spec, args, source_dag):
+    """(train, test, description) before any model exists; the DAG only lends state names."""
+    from .data import digits_split, load_data
+
+    default = "digits" if source_dag is None else "sample"
+    name = args.data or default
+    if name == "digits" and args.test is None:
+        train, test = digits_split()
+        return train, test, {"train": "digits", "test": "digits", "split": "fixed digits split"}
+    train = load_data(name, source_dag, seed=args.seed)
+    if args.test is not None:
+        test = load_data(args.test, source_dag, seed=args.seed + 1)
+        return train, test, {"train": train.source, "test": test.source, "split": "--test"}
+    train, test = train.split(0.2, seed=0)  # seed 0, not --seed: one split for every fit
+    split = "a seeded 20 percent split, seed 0"
+    return train, test, {"train": train.source, "test": train.source, "split": split}
+
+
+def _fit_options(spec, given: dict, args, train, test) -> dict:
+    """The family options with ``--n`` (and naive Bayes' ``--classes``) from the data."""
+    options = dict(given)
+    if "n" in spec.options:
+        if args.n is not None and args.n != train.n_vars:
+            raise ValueError(
+                f"--n {args.n} does not match the data: {train.source} has {train.n_vars} "
+                "variable columns"
+            )
+        options["n"] = train.n_vars
+    if "classes" in spec.options and args.classes is None and train.y is not None:
+        if spec.build(**options).with_role("label"):  # the classes are the data's labels
+            cards = [d.label_card for d in (train, test) if d.y is not None]
+            options["classes"] = max(cards)
+    return options
+
+
+def _cmd_fit(args) -> None:
+    from .card import fit_card, format_fit_card
+    from .data import conform
+
+    spec = get_family(args.family)
+    given = _given(spec, args)
+    out = _check_out(args.out) if args.out else None
+    # A family without --n (bayesnet) has its variables, and their states, before the data.
+    source_dag = None if "n" in spec.options else spec.build(**given)
+    train, test, data_info = _fit_data(spec, args, source_dag)
+    options = _fit_options(spec, given, args, train, test)
+    dag = spec.build(**options)
+    renamed = train.names
+    train, test = conform(train, dag), conform(test, dag)
+    if tuple(renamed) != train.names:
+        _note(f"columns {', '.join(renamed[:3])}, ... read as {', '.join(train.names[:3])}, ...")
+
+    from .fit import fit  # JAX from here on
+    from .models import make_model
+
+    try:
+        model = make_model(spec.name, **options)
+    except ModuleNotFoundError as err:  # a family whose program has not landed yet
+        if not (err.name or "").startswith(f"zoo.models.{spec.module}"):
+            raise
+        raise ValueError(f"family {spec.name!r} has no NumPyro program yet") from None
+    model.check_data(train)
+    model.check_data(test)
+    method = args.method or model.default_method
+    kwargs = {
+        k: getattr(args, k)
+        for k in ("chains", "warmup", "draws", "steps", "guide", "learning_rate", "batch_size")
+        if getattr(args, k) is not None
+    }
+    progress = sys.stderr.isatty() and not args.json
+    _note(
+        f"fitting {spec.name} ({train.n_vars} variables) to {train.n_items:,} items by "
+        f"{method} (seed {args.seed}) ..."
+    )
+    result = fit(model, train, method=args.method, seed=args.seed, progress=progress, **kwargs)
+    _note(f"fitted in {result.seconds['total']:.1f} s; diagnostics and held-out score ...")
+    data_info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
+    card = fit_card(spec, model, result, test, options, data=data_info)
+    text = json.dumps(card, indent=2, ensure_ascii=False)
+    if out is not None:
+        from .figures import fit_figures
+
+        _write_out(out, result, text, fit_figures(result, train.shape, seed=args.seed))
+    print(text if args.json else format_fit_card(card))
+
+
+def _write_out(out: Path, result, card_json: str, figures: dict) -> None:
+    """idata.nc, card.json and the figures, each written to a temporary name and renamed."""
+    import graphs
+
+    out.mkdir(parents=True, exist_ok=True)
+    writes = [
+        ("idata.nc", lambda tmp: result.idata.to_netcdf(str(tmp))),
+        ("card.json", lambda tmp: tmp.write_text(card_json + "\n", encoding="utf-8")),
+    ]
+    for name, write in writes:
+        tmp = out / f".{name}.{os.getpid()}.tmp"
+        try:
+            write(tmp)
+            os.replace(tmp, out / name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    for name, fig in figures.items():
+        graphs.save_figure(fig, out / name)
+    _note(f"wrote {out}/: {', '.join(['idata.nc', 'card.json', *figures])}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zoo`` command; returns the exit code."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise _UsageError("missing COMMAND; expected one of list, show, dsep (see zoo --help)")
-        {"list": _cmd_list, "show": _cmd_show, "dsep": _cmd_dsep}[args.command](args)
+            raise _UsageError(
+                "missing COMMAND; expected one of list, show, dsep, fit (see zoo --help)"
+            )
+        commands = {"list": _cmd_list, "show": _cmd_show, "dsep": _cmd_dsep, "fit": _cmd_fit}
+        commands[args.command](args)
     except (_UsageError, ValueError, OSError) as err:
         message = " ".join(str(err).split())
         print(f"zoo: error: {message}", file=sys.stderr)

@@ -25,6 +25,7 @@ class FamilySpec:
     formula: str
     build: Callable[..., DAG]
     options: tuple[str, ...] = ()
+    module: str = ""
     count: Callable[..., int] = field(default=lambda dag, **_: graphs.param_count(dag))
     conditional: Callable[..., str] = field(default=lambda **_: "tabular")
 
@@ -46,7 +47,7 @@ def _chain(n: int, order: int = 1, grid: bool = False, **_) -> DAG:
 def _ar_count(dag: DAG, conditional: str = "logistic", hidden: int = 64, **_) -> int:
     if conditional == "logistic":
         return graphs.logistic_count(dag)
-    return graphs.made_count(len(dag), hidden)
+    return graphs.made_count(len(dag), hidden, direct=True)
 
 
 def _bayesnet(network: str | None = None, bif: str | None = None, **_) -> DAG:
@@ -65,6 +66,7 @@ FAMILIES: dict[str, FamilySpec] = {
             "n",
             lambda n=64, **_: graphs.independent(n),
             ("n",),
+            "independent",
         ),
         FamilySpec(
             "markov-chain",
@@ -73,6 +75,7 @@ FAMILIES: dict[str, FamilySpec] = {
             "sum_i 2^min(i-1, k); --grid: sum_i 2^(number of left/up/up-left/up-right neighbours)",
             lambda n=64, order=1, grid=False, **_: _chain(n, order, grid),
             ("n", "order", "grid"),
+            "markov_chain",
         ),
         FamilySpec(
             "naive-bayes",
@@ -81,6 +84,7 @@ FAMILIES: dict[str, FamilySpec] = {
             "(K - 1) + K n",
             lambda n=64, classes=10, **_: graphs.naive_bayes(n, classes=classes),
             ("n", "classes"),
+            "naive_bayes",
         ),
         FamilySpec(
             "latent-class",
@@ -89,14 +93,16 @@ FAMILIES: dict[str, FamilySpec] = {
             "(K - 1) + K n",
             lambda n=64, classes=10, **_: graphs.latent_class(n, components=classes),
             ("n", "classes"),
+            "latent_class",
         ),
         FamilySpec(
             "autoregressive",
             "Deep autoregressive (logistic FVSBN or a masked MLP, MADE style)",
             "p(x) = prod_i p(x_i | x_<i)",
-            "logistic: n(n+1)/2; neural: unmasked weights + biases of the MADE with H hidden units",
+            "logistic: n(n+1)/2; neural: the MADE's unmasked weights (direct ones too) + biases",
             lambda n=64, **_: graphs.autoregressive(n),
             ("n", "conditional", "hidden"),
+            "autoregressive",
             count=_ar_count,
             conditional=lambda conditional="logistic", **_: conditional,
         ),
@@ -107,6 +113,7 @@ FAMILIES: dict[str, FamilySpec] = {
             "sum_i (card_i - 1) prod_{p in parents(i)} card_p",
             _bayesnet,
             ("network", "bif"),
+            "bayesnet",
         ),
     ]
 }
@@ -124,3 +131,14 @@ def get_family(name: str) -> FamilySpec:
         raise ValueError(
             f"unknown family {name!r}{hint}; expected one of {list(FAMILIES)}"
         ) from None
+
+
+def make_model(name: str, **options):
+    """The family's model object (imports JAX): its DAG built from ``options``."""
+    import importlib
+
+    spec = get_family(name)
+    options = {k: v for k, v in options.items() if v is not None}
+    dag = spec.build(**options)
+    module = importlib.import_module(f"{__name__}.{spec.module}")
+    return module.build(dag, **options)

@@ -1,0 +1,183 @@
+"""``zoo fit``: the card's JSON contract for NUTS, SVI and exact fits, ``--out`` files, the
+text card's marks, and errors that stop before anything is fitted or written.
+
+Fits use tiny budgets on 16 pixels (a 4x4 crop of the digits) or asia, each run once per
+module and shared by the tests.
+"""
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import graphs
+from zoo.cli import main
+from zoo.data import Dataset, digits_split, sample_network, save_csv
+
+TINY = ["--chains", "2", "--warmup", "100", "--draws", "100"]
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fit")
+    train, _ = digits_split()
+    crop = [8 * r + c for r in range(2, 6) for c in range(2, 6)]  # the busy centre, 4x4
+    pixels = Dataset(
+        train.x[:300, crop], tuple(f"x{j}" for j in range(16)), (2,) * 16, train.y[:300], 10
+    )
+    asia = sample_network(graphs.load_network("asia"), 300, seed=0)
+    return {
+        "root": root,
+        "pixels": save_csv(pixels, root / "pixels.csv", label="label"),
+        "asia": save_csv(asia, root / "asia.csv"),
+    }
+
+
+@pytest.fixture(scope="module")
+def nuts(files):
+    out = files["root"] / "nuts-out"
+    code, text, err = run(
+        "fit", "independent", "--n", 16, "--data", files["pixels"], *TINY, "--json", "--out", out
+    )
+    assert code == 0, err
+    return json.loads(text), text, out
+
+
+@pytest.fixture(scope="module")
+def svi(files):
+    argv = ["fit", "markov-chain", "--data", files["pixels"], "--method", "svi"]
+    code, text, err = run(*argv, "--steps", 200, "--draws", 50, "--json")
+    assert code == 0, err
+    return json.loads(text)
+
+
+@pytest.fixture(scope="module")
+def asia(files):
+    out = files["root"] / "asia-out"
+    argv = ["fit", "bayesnet", "--network", "asia", "--data", files["asia"], "--method", "exact"]
+    code, text, err = run(*argv, "--draws", 200, "--out", out)
+    assert code == 0, err
+    return text, json.loads((out / "card.json").read_text())
+
+
+def test_nuts_json_contract(nuts):
+    card, _, _ = nuts
+    assert card["family"] == "independent" and card["method"] == "nuts"
+    assert card["params"]["model"] == 16 and card["params"]["full_joint"] == 2**16 - 1
+    d = card["diagnostics"]
+    for key in ("rhat_max", "ess_bulk_min", "ess_tail_min", "divergences", "ebfmi_min"):
+        assert d[key] is None or isinstance(d[key], int | float), key
+    assert isinstance(d["divergences"], int) and d["rhat_max"] > 0.9
+    assert {"rhat", "ess_bulk", "ess_tail", "divergences", "ebfmi"} == set(d["checks"])
+    assert d["pass"] == all(c["pass"] for c in d["checks"].values())
+    h = card["heldout"]
+    assert h["items"] == 60 and card["data"]["train_items"] == 240  # a 20 percent split
+    assert h["bits_per_dim"] == pytest.approx(h["nats_per_item"] / (16 * np.log(2)))
+    assert 0 < h["bits_per_dim"] < 1
+    assert card["seconds"]["total"] > 0 and card["settings"]["chains"] == 2
+    assert len(card["independence"]["local_markov"]) == 16
+    assert card["independence"]["local_markov"][0]["node"] == "x0"
+
+
+def test_out_saves_inference_data_card_and_figures(nuts):
+    import arviz as az
+
+    card, text, out = nuts
+    idata = az.from_netcdf(out / "idata.nc")
+    assert {"posterior", "log_likelihood", "observed_data", "sample_stats"} <= set(idata.groups())
+    assert idata.posterior["theta"].shape == (2, 100, 16)
+    assert idata.log_likelihood["obs"].shape == (2, 100, 240)
+    assert json.loads((out / "card.json").read_text()) == card
+    assert (out / "card.json").read_text().strip() == text.strip()
+    for name in ("dag.png", "samples.png", "rank.png"):  # samples: 16 pixels are a 4x4 image
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temp files
+
+
+def test_svi_card_has_elbo_and_khat(svi):
+    assert svi["family"] == "markov-chain" and svi["method"] == "svi"
+    assert svi["method_reason"] == "chosen with --method"
+    d = svi["diagnostics"]
+    assert isinstance(d["elbo_final"], float) and "khat" in d and d["divergences"] is None
+    assert "elbo_converged" in d["checks"] and svi["settings"]["steps"] == 200
+    assert svi["options"]["n"] == 16 and svi["params"]["model"] == 1 + 2 * 15
+
+
+def test_bayesnet_reads_states_from_the_network(asia):
+    text, card = asia
+    assert card["family"] == "bayesnet" and card["method"] == "exact"
+    assert [n["name"] for n in card["nodes"]] == list(graphs.load_network("asia").nodes)
+    assert card["params"]["model"] == 18 and card["heldout"]["items"] == 60
+    # the text card: structure, then every check with its mark, the score and the time
+    checks = card["diagnostics"]["checks"]
+    marked = [line for line in text.splitlines() if line.strip()[:1] in ("✓", "✗")]
+    assert len(marked) == len(checks)
+    for line, (name, check) in zip(marked, checks.items(), strict=True):
+        assert name in line and line.strip()[0] == ("✓" if check["pass"] else "✗")
+    assert "parameters" in text and "independence" in text and "Markov blankets" in text
+    assert "nats per item" in text and "seconds" in text
+
+
+def test_naive_bayes_reads_the_label_column(files):
+    code, text, err = run(
+        "fit",
+        "naive-bayes",
+        "--data",
+        files["pixels"],
+        "--method",
+        "exact",
+        "--draws",
+        100,
+        "--json",
+    )
+    assert code == 0, err
+    card = json.loads(text)
+    assert card["options"] == {"n": 16, "classes": 10}
+    h = card["heldout"]
+    assert 0.2 < h["accuracy"] <= 1 and h["nats_per_item_joint"] > h["nats_per_item"]
+
+
+def _one_error(code, out, err):
+    assert code == 2 and out == ""
+    assert err.startswith("zoo: error: ") and err.count("\n") == 1
+    return err
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["fit", "independant"], "did you mean 'independent'"),
+        (["fit", "independent", "--order", "2"], "option --order does not apply"),
+        (["fit", "independent", "--n", "9", "--data", "{pixels}"], "--n 9 does not match"),
+        (["fit", "markov-chain", "--data", "{asia}"], "'no' is not an integer state code"),
+        (["fit", "bayesnet", "--network", "asia", "--data", "{pixels}"], "column 'x0' is not"),
+        (["fit", "independent", "--method", "gibbs"], "invalid choice: 'gibbs'"),
+        (["fit", "independent", "--data", "{root}/data.txt"], "unknown data file type"),
+        (["fit", "independent", "--out", "{pixels}/sub"], "is a file, not a folder"),
+    ],
+)
+def test_errors_exit_2_with_one_line_and_write_nothing(files, argv, match):
+    argv = [a.format(**files) for a in argv]
+    before = sorted(Path(files["root"]).rglob("*"))
+    out = files["root"] / "never"
+    err = _one_error(*run(*argv, "--out", out) if "--out" not in argv else run(*argv))
+    assert match in err
+    assert sorted(Path(files["root"]).rglob("*")) == before and not out.exists()
+
+
+def test_width_mismatch_against_the_test_file(files, tmp_path):
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("x0,x1\n0,1\n")
+    argv = ["fit", "independent", "--data", files["pixels"], "--test", narrow]
+    err = _one_error(*run(*argv))
+    assert "the data have 2 columns" in err and "16 observed variables" in err

@@ -1,0 +1,55 @@
+"""JAX set-up shared by the inference modules: host devices for parallel chains, and a
+clock for compilation time.
+
+Parallel NUTS chains need one host device per chain, which XLA reads from ``XLA_FLAGS``
+when its CPU backend starts; so this module sets the flag before anything computes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+HOST_DEVICES = 4
+_FLAG = "--xla_force_host_platform_device_count"
+
+if _FLAG not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FLAG}={HOST_DEVICES}".strip()
+
+import jax  # noqa: E402  (after the flag, on purpose)
+from jax import monitoring  # noqa: E402
+
+_COMPILE_EVENTS = (
+    "/jax/core/compile/jaxpr_trace_duration",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration",
+    "/jax/core/compile/backend_compile_duration",
+)
+_local = threading.local()
+
+
+def _listener(event: str, duration: float, **_) -> None:
+    if event in _COMPILE_EVENTS and getattr(_local, "clocks", None):
+        for clock in _local.clocks:
+            clock["compile"] += duration
+
+
+monitoring.register_event_duration_secs_listener(_listener)
+
+
+@contextmanager
+def stopwatch():
+    """Measures wall seconds and the part of them JAX spent tracing and compiling."""
+    clock = {"compile": 0.0, "total": 0.0}
+    _local.clocks = [*getattr(_local, "clocks", []), clock]
+    start = time.perf_counter()
+    try:
+        yield clock
+    finally:
+        clock["total"] = time.perf_counter() - start
+        _local.clocks = [c for c in _local.clocks if c is not clock]
+
+
+def device_count() -> int:
+    return jax.local_device_count()

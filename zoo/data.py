@@ -1,0 +1,549 @@
+"""Data: the embedded digits, the user's CSV/NPY files, samples from pgmpy networks, and
+validation before any model is built.
+
+A :class:`Dataset` holds integer state codes ``x`` (items x variables), optional labels
+``y``, and the names and cardinalities of the variables. Nothing here imports JAX.
+
+* :func:`digits`, :func:`digits_split`: scikit-learn's bundled 8x8 digits, binarised.
+* :func:`load_data`: ``"digits"``, ``"sample[:N]"`` or a ``.csv``/``.npy``/``.npz`` path.
+* :func:`load_csv`, :func:`load_npy`, :func:`save_csv`: files (values read as text).
+* :func:`sample_network`: items drawn from a network's CPDs.
+* :func:`conform`: data checked against a model's DAG (width, names, codes, labels).
+
+Every problem is a ``ValueError`` that names the file and, where there is one, the column,
+the row (or file line) and the offending value.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # graphs is light, but data needs only the DAG's interface
+    from graphs import DAG
+
+DIGITS_THRESHOLD = 7  # a pixel is on when its 0..16 intensity is above this
+DIGITS_TRAIN = 1437  # first items of a default_rng(0) permutation; the other 360 are held out
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Discrete data: ``x[i, j]`` is the state code of variable ``names[j]`` in item ``i``."""
+
+    x: np.ndarray
+    names: tuple[str, ...]
+    cards: tuple[int, ...]
+    y: np.ndarray | None = None
+    label_card: int | None = None
+    shape: tuple[int, int] | None = None
+    states: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "data"
+
+    def __post_init__(self) -> None:
+        x = np.asarray(self.x)
+        if x.ndim != 2:
+            raise ValueError(
+                f"{self.source}: x must be 2-D (items, variables), got shape {x.shape}"
+            )
+        if x.shape[1] != len(self.names) or len(self.cards) != len(self.names):
+            raise ValueError(
+                f"{self.source}: {x.shape[1]} columns but {len(self.names)} names and "
+                f"{len(self.cards)} cards"
+            )
+        x = _as_codes(x, self.names, self.cards, self.source)
+        object.__setattr__(self, "x", x)
+        if self.y is not None:
+            if self.label_card is None:
+                raise ValueError(f"{self.source}: labels given without label_card")
+            y = np.asarray(self.y)
+            if y.shape != (x.shape[0],):
+                raise ValueError(
+                    f"{self.source}: labels must have shape ({x.shape[0]},), got {y.shape}"
+                )
+            y = _as_codes(y[:, None], ("y",), (self.label_card,), self.source)[:, 0]
+            object.__setattr__(self, "y", y)
+
+    @property
+    def n_items(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_vars(self) -> int:
+        return int(self.x.shape[1])
+
+    def take(self, index) -> Dataset:
+        """The items at ``index`` (an index array or slice), as a new dataset."""
+        y = None if self.y is None else self.y[index]
+        return Dataset(
+            self.x[index],
+            self.names,
+            self.cards,
+            y,
+            self.label_card,
+            self.shape,
+            self.states,
+            self.source,
+        )
+
+    def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
+        """A seeded random split into (train, test)."""
+        if not 0 < test_fraction < 1:
+            raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        perm = np.random.default_rng(seed).permutation(self.n_items)
+        n_test = max(1, int(round(test_fraction * self.n_items)))
+        if n_test >= self.n_items:
+            raise ValueError(f"{self.source}: {self.n_items} items are too few to hold some out")
+        return self.take(perm[n_test:]), self.take(perm[:n_test])
+
+
+def _as_codes(x: np.ndarray, names, cards, source: str) -> np.ndarray:
+    """Check that every value is an integer state code in range; name the first bad one."""
+    if x.size == 0:
+        raise ValueError(f"{source}: the data are empty (shape {x.shape})")
+    if x.dtype.kind == "b":
+        x = x.astype(np.int32)
+    if x.dtype.kind not in "iuf":
+        raise ValueError(f"{source}: values must be numbers (state codes), got dtype {x.dtype}")
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise ValueError(f"{source}: column {names[j]!r} has {x[i, j]} at row {i}")
+        frac = x != np.round(x)
+        if frac.any():
+            i, j = np.argwhere(frac)[0]
+            raise ValueError(
+                f"{source}: column {names[j]!r} has non-integer value {x[i, j]} at row {i}"
+            )
+    cards_arr = np.asarray(cards)
+    out = (x < 0) | (x >= cards_arr[None, :])
+    if out.any():
+        i, j = np.argwhere(out)[0]
+        kind = "binary (0/1)" if cards[j] == 2 else f"states 0..{cards[j] - 1}"
+        raise ValueError(
+            f"{source}: column {names[j]!r} has value {x[i, j]:g} at row {i}; "
+            f"the model expects {kind}"
+        )
+    return np.ascontiguousarray(x.astype(np.int32))
+
+
+def digits(threshold: int = DIGITS_THRESHOLD) -> Dataset:
+    """scikit-learn's bundled 8x8 digits (1,797 images), binarised at ``pixel > threshold``."""
+    from sklearn.datasets import load_digits
+
+    raw = load_digits()
+    x = (raw.data > threshold).astype(np.int32)
+    names = tuple(f"x{i}" for i in range(64))
+    return Dataset(x, names, (2,) * 64, raw.target.astype(np.int32), 10, (8, 8), source="digits")
+
+
+def digits_split() -> tuple[Dataset, Dataset]:
+    """The fixed default split: a ``default_rng(0)`` permutation, first 1,437 items train."""
+    data = digits()
+    perm = np.random.default_rng(0).permutation(data.n_items)
+    return data.take(perm[:DIGITS_TRAIN]), data.take(perm[DIGITS_TRAIN:])
+
+
+def square_shape(n: int) -> tuple[int, int] | None:
+    side = math.isqrt(n)
+    return (side, side) if side * side == n and n >= 4 else None
+
+
+# -- files and networks -------------------------------------------------------------------
+
+#: column names read as class labels (``Dataset.y``) when no DAG says otherwise
+LABEL_COLUMNS = ("y", "label")
+SUFFIXES = (".csv", ".npy", ".npz")
+SAMPLE_DEFAULT = 2000  # items drawn by ``sample`` without a count
+
+
+def load_data(spec: str | os.PathLike, dag: DAG | None = None, *, seed: int = 0) -> Dataset:
+    """Data by name: ``"digits"`` (all 1,797 images), ``"sample"`` or ``"sample:N"`` (``N``
+    items drawn from ``dag``'s CPDs with ``seed``), or a ``.csv``, ``.npy`` or ``.npz`` file.
+
+    ``dag``, when given, supplies variable names, cardinalities and state names (see
+    :func:`load_csv`). Any other suffix is a ``ValueError``.
+    """
+    text = os.fspath(spec)
+    if text == "digits":
+        return digits()
+    if text == "sample" or text.startswith("sample:"):
+        if dag is None or dag.cpds is None:
+            raise ValueError(f"data {text!r} draws from a network's CPDs; this model has none")
+        count = text.partition(":")[2] or str(SAMPLE_DEFAULT)
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"data {text!r}: expected sample:N with N a positive integer")
+        return sample_network(dag, int(count), seed=seed)
+    suffix = Path(text).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(
+            f"unknown data file type {suffix or '(no suffix)'!r} for {text!r}; expected "
+            f"'digits', 'sample[:N]' or a file ending in {', '.join(SUFFIXES)}"
+        )
+    if suffix == ".csv":
+        return load_csv(text, dag)
+    return load_npy(text, dag)
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise ValueError(f"data file not found: {str(path)!r}")
+
+
+def load_csv(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
+    """Read a CSV file: a header of variable names, then one item per line.
+
+    Every value is read as text, so a state called ``None`` or ``NA`` stays a state. With a
+    ``dag`` the columns are matched to its observed variables by name (any order; missing
+    or extra columns are errors), state names are mapped to codes through each variable's
+    ``states`` (a column that names no state and holds only integers is read as codes
+    ``0 .. card-1``, as is a variable without state names), and the column of the DAG's
+    label variable, if any, becomes the labels. Without a ``dag`` every value must be an
+    integer code, the cardinality of a column is its largest code + 1 (at least 2), and a
+    column named ``y`` or ``label`` holds class labels (``Dataset.y``), not a variable.
+    Blank lines are skipped; errors name the file, column, line and value.
+    """
+    path = Path(path)
+    src = str(path)
+    _check_file(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            rows: list[tuple[int, list[str]]] = []
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    rows.append((reader.line_num, [cell.strip() for cell in row]))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{src}: not a UTF-8 text file ({err.reason})") from None
+    except csv.Error as err:
+        raise ValueError(f"{src}: not a valid CSV file ({err})") from None
+    if header is None or not any(h.strip() for h in header):
+        raise ValueError(f"{src}: the file is empty (expected a header of variable names)")
+    names = [h.strip() for h in header]
+    for j, name in enumerate(names):
+        if not name:
+            raise ValueError(f"{src}: header column {j + 1} has no name")
+        if names.index(name) != j:
+            raise ValueError(f"{src}: column {name!r} appears twice in the header")
+    if not rows:
+        raise ValueError(f"{src}: the data are empty (a header but no rows)")
+    for line, row in rows:
+        if len(row) != len(names):
+            raise ValueError(
+                f"{src}: line {line} has {len(row)} values but the header names "
+                f"{len(names)} columns"
+            )
+    lines = [line for line, _ in rows]
+    column = {name: [row[j] for _, row in rows] for j, name in enumerate(names)}
+    if dag is None:
+        return _csv_plain(src, names, column, lines)
+    return _csv_dag(src, names, column, lines, dag)
+
+
+def _parse_codes(src: str, name: str, values: list[str], lines: list[int], card=None):
+    """Integer state codes of one column; the first bad value named with its line."""
+    out = np.empty(len(values), dtype=np.int64)
+    for i, text in enumerate(values):
+        try:
+            code = int(text)
+        except ValueError:
+            want = f"0..{card - 1}" if card else "0, 1, ..."
+            raise ValueError(
+                f"{src}: column {name!r}, line {lines[i]}: {text!r} is not an integer state "
+                f"code (expected {want})"
+            ) from None
+        if code < 0 or (card is not None and code >= card):
+            want = "binary (0/1)" if card == 2 else f"0..{card - 1}" if card else "codes >= 0"
+            raise ValueError(
+                f"{src}: column {name!r}, line {lines[i]}: state code {code} is out of range "
+                f"(expected {want})"
+            )
+        out[i] = code
+    return out
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_states(src: str, name: str, values: list[str], lines: list[int], states):
+    index = {s: k for k, s in enumerate(states)}
+    out = np.empty(len(values), dtype=np.int64)
+    for i, text in enumerate(values):
+        if text not in index:
+            raise ValueError(
+                f"{src}: column {name!r}, line {lines[i]}: unknown state {text!r}; "
+                f"expected one of {list(states)}"
+            )
+        out[i] = index[text]
+    return out
+
+
+def _csv_plain(src: str, names: list[str], column: dict, lines: list[int]) -> Dataset:
+    labels = [n for n in names if n in LABEL_COLUMNS]
+    if len(labels) > 1:
+        raise ValueError(f"{src}: both {labels[0]!r} and {labels[1]!r} look like label columns")
+    y = label_card = None
+    if labels:
+        y = _parse_codes(src, labels[0], column[labels[0]], lines)
+        label_card = max(2, int(y.max()) + 1)
+    variables = [n for n in names if n not in labels]
+    if not variables:
+        raise ValueError(f"{src}: no variable columns besides the label {labels[0]!r}")
+    x = np.stack([_parse_codes(src, n, column[n], lines) for n in variables], axis=1)
+    cards = tuple(max(2, int(c) + 1) for c in x.max(axis=0))
+    shape = square_shape(len(variables)) if _pixel_names(variables) else None
+    return Dataset(x, tuple(variables), cards, y, label_card, shape, source=src)
+
+
+def _csv_dag(src: str, names: list[str], column: dict, lines: list[int], dag: DAG) -> Dataset:
+    observed = [n for n in dag.nodes if dag.role(n) == "observed"]
+    labels = list(dag.with_role("label"))
+    wanted = observed + labels
+    for name in names:
+        if name not in wanted:
+            raise ValueError(
+                f"{src}: column {name!r} is not an observed variable of {dag.name!r} "
+                f"(its variables: {_preview(wanted)})"
+            )
+    for name in wanted:
+        if name not in column:
+            raise ValueError(f"{src}: no column for variable {name!r} of {dag.name!r}")
+
+    def codes(name: str) -> np.ndarray:
+        var, values = dag.variable(name), column[name]
+        # A column of a named variable holds its state names, or else only integer codes.
+        if var.states is not None and (
+            any(v in var.states for v in values) or not all(_is_int(v) for v in values)
+        ):
+            return _parse_states(src, name, values, lines, var.states)
+        return _parse_codes(src, name, values, lines, var.card)
+
+    x = np.stack([codes(n) for n in observed], axis=1)
+    y = codes(labels[0]) if labels else None
+    label_card = dag.card(labels[0]) if labels else None
+    states = {v.name: v.states for v in dag.variables if v.states is not None}
+    cards = tuple(dag.card(n) for n in observed)
+    return Dataset(x, tuple(observed), cards, y, label_card, _dag_shape(dag), states, source=src)
+
+
+def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
+    """Read a 2-D integer or boolean array of state codes (items x variables) from ``.npy``,
+    or arrays ``x`` and optional labels ``y`` from ``.npz``.
+
+    Columns are the variables ``x0 .. x{n-1}`` (or, with a ``dag``, its observed variables in
+    node order, with their cardinalities and state names). Without a ``dag`` a column's
+    cardinality is its largest code + 1 (at least 2). Floats are accepted only when every
+    value is a whole number; NaN, inf, negative codes and empty arrays are errors.
+    """
+    path = Path(path)
+    src = str(path)
+    _check_file(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except Exception as err:  # numpy raises several kinds for a bad file; report one
+        raise ValueError(f"{src}: cannot read as a NumPy array ({err})") from None
+    y = None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        with loaded:
+            if "x" not in loaded.files:
+                raise ValueError(
+                    f"{src}: an .npz file needs an array named 'x' (has {loaded.files})"
+                )
+            x = loaded["x"]
+            y = loaded["y"] if "y" in loaded.files else None
+    else:
+        x = loaded
+    if x.ndim != 2:
+        raise ValueError(f"{src}: expected a 2-D array (items, variables), got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{src}: the data are empty (shape {x.shape})")
+    if dag is not None:
+        observed = tuple(n for n in dag.nodes if dag.role(n) == "observed")
+        if x.shape[1] != len(observed):
+            raise ValueError(
+                f"{src}: {x.shape[1]} columns but {dag.name!r} has {len(observed)} observed "
+                "variables"
+            )
+        labels = dag.with_role("label")
+        states = {v.name: v.states for v in dag.variables if v.states is not None}
+        return Dataset(
+            x,
+            observed,
+            tuple(dag.card(n) for n in observed),
+            y if labels else None,
+            dag.card(labels[0]) if labels and y is not None else None,
+            _dag_shape(dag),
+            states,
+            source=src,
+        )
+    names = tuple(f"x{j}" for j in range(x.shape[1]))
+    x = _whole_codes(x, names, src)
+    cards = tuple(max(2, int(c) + 1) for c in x.max(axis=0))
+    label_card = None
+    if y is not None:
+        y = _whole_codes(np.asarray(y).reshape(-1, 1), ("y",), src)[:, 0]
+        label_card = max(2, int(y.max()) + 1)
+    return Dataset(x, names, cards, y, label_card, square_shape(len(names)), source=src)
+
+
+def _whole_codes(x: np.ndarray, names, src: str) -> np.ndarray:
+    """Check finiteness, wholeness and sign before any cardinality is known."""
+    if x.size == 0:
+        raise ValueError(f"{src}: the data are empty (shape {x.shape})")
+    return _as_codes(x, names, (np.iinfo(np.int32).max,) * len(names), src)
+
+
+def conform(data: Dataset, dag: DAG) -> Dataset:
+    """``data`` checked against, and shaped for, the observed variables of ``dag``.
+
+    The width must match (the error names both). Columns are reordered by name; when the
+    names differ but no variable has state names (the pixel families, ``x0 .. x{n-1}``),
+    the columns are taken as the variables in file order. Every code must lie within its
+    variable's cardinality (an error names column, row and value, e.g. a 2 in a binary
+    model), and a DAG with a label variable needs labels within its classes.
+    """
+    observed = tuple(n for n in dag.nodes if dag.role(n) == "observed")
+    src = data.source
+    if data.n_vars != len(observed):
+        raise ValueError(
+            f"{src}: the data have {data.n_vars} columns ({_preview(data.names)}) but "
+            f"{dag.name!r} has {len(observed)} observed variables ({_preview(observed)})"
+        )
+    x = data.x
+    if tuple(data.names) != observed:
+        if set(data.names) == set(observed):
+            x = x[:, [data.names.index(n) for n in observed]]
+        elif any(dag.variable(n).states is not None for n in observed):
+            bad = next(n for n in data.names if n not in observed)
+            raise ValueError(
+                f"{src}: column {bad!r} is not a variable of {dag.name!r} "
+                f"(its variables: {_preview(observed)})"
+            )
+    cards = tuple(dag.card(n) for n in observed)
+    for name in observed:  # state names in the data must be the DAG's
+        var = dag.variable(name)
+        have = data.states.get(name)
+        if have is not None and var.states is not None and tuple(have) != var.states:
+            raise ValueError(
+                f"{src}: variable {name!r} has states {list(have)} in the data but "
+                f"{list(var.states)} in {dag.name!r}"
+            )
+    x = _as_codes(x, observed, cards, src)
+    y, label_card = data.y, data.label_card
+    labels = dag.with_role("label")
+    if labels:
+        card = dag.card(labels[0])
+        if y is None:
+            raise ValueError(
+                f"{src}: {dag.name!r} needs class labels for {labels[0]!r}: a column named "
+                f"{' or '.join(map(repr, LABEL_COLUMNS))} in a CSV file, or 'y' in an .npz file"
+            )
+        y = _as_codes(y[:, None], (labels[0],), (card,), src)[:, 0]
+        label_card = card
+    states = {v.name: v.states for v in dag.variables if v.states is not None}
+    shape = _dag_shape(dag) or (
+        data.shape if data.shape and math.prod(data.shape) == len(observed) else None
+    )
+    return Dataset(x, observed, cards, y, label_card, shape, states, src)
+
+
+def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
+    """``n`` items drawn from ``dag``'s CPDs (a pgmpy or BIF network) by ancestral sampling.
+
+    NumPy in topological order with ``default_rng(seed)``: the same seed gives the same
+    items, and the first ``k`` items are the same whatever ``n``. Columns are the observed
+    variables in DAG node order; a label variable becomes the labels; latent variables are
+    drawn and dropped.
+    """
+    if dag.cpds is None:
+        raise ValueError(f"{dag.name!r} carries no CPDs to sample from")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"the number of items must be a positive int, got {n!r}")
+    # One row of uniforms per item, so the first k items do not depend on n.
+    uniforms = np.random.default_rng(seed).random((n, len(dag)))
+    values: dict[str, np.ndarray] = {}
+    for k, node in enumerate(dag.topological_order()):
+        cpd = dag.cpds[node]
+        parents = dag.parents(node)
+        if parents:
+            probs = cpd[(slice(None), *(values[p] for p in parents))]  # (card, n)
+        else:
+            probs = np.broadcast_to(cpd[:, None], (cpd.shape[0], n))
+        # Inverse CDF; the clip guards against the last cumulative sum falling below 1.
+        below = uniforms[None, :, k] >= np.cumsum(probs, axis=0)
+        values[node] = np.minimum(below.sum(axis=0), cpd.shape[0] - 1)
+    observed = tuple(v for v in dag.nodes if dag.role(v) == "observed")
+    labels = dag.with_role("label")
+    x = np.stack([values[v] for v in observed], axis=1)
+    return Dataset(
+        x,
+        observed,
+        tuple(dag.card(v) for v in observed),
+        values[labels[0]] if labels else None,
+        dag.card(labels[0]) if labels else None,
+        _dag_shape(dag),
+        {v.name: v.states for v in dag.variables if v.states is not None},
+        source=f"{n} samples from {dag.name}",
+    )
+
+
+def save_csv(data: Dataset, path: str | os.PathLike, label: str = "y") -> Path:
+    """Write ``data`` as CSV that :func:`load_csv` reads back: state names where the data
+    have them, else integer codes; the labels, if any, as a last column named ``label``
+    (``"y"`` by default). Written to a temporary name, then moved into place."""
+    path = Path(path)
+    header = list(data.names)
+    cols = [_column_text(data, j, name) for j, name in enumerate(data.names)]
+    if data.y is not None:
+        header.append(label)
+        states = data.states.get(label)
+        cols.append([states[c] for c in data.y] if states else [str(c) for c in data.y])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(zip(*cols, strict=True))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _column_text(data: Dataset, j: int, name: str) -> list[str]:
+    states = data.states.get(name)
+    codes = data.x[:, j]
+    return [states[c] for c in codes] if states else [str(c) for c in codes]
+
+
+def _pixel_names(names) -> bool:
+    return list(names) == [f"x{j}" for j in range(len(names))]
+
+
+def _dag_shape(dag: DAG) -> tuple[int, int] | None:
+    """The image shape when the observed variables are pixels in raster order."""
+    observed = [dag.variable(n) for n in dag.nodes if dag.role(n) == "observed"]
+    if not dag.has_positions:
+        return None
+    rows = max(v.pos[0] for v in observed) + 1
+    cols = max(v.pos[1] for v in observed) + 1
+    raster = all(v.pos == divmod(j, cols) for j, v in enumerate(observed))
+    return (rows, cols) if raster and rows * cols == len(observed) else None
+
+
+def _preview(names, k: int = 5) -> str:
+    names = list(names)
+    return ", ".join(names[:k]) + (f", ... ({len(names)} in all)" if len(names) > k else "")

@@ -1,0 +1,156 @@
+"""Diagnostics of a fit, from ArviZ, returned as data: each check carries its value, its
+threshold and a pass flag. A NaN or a zero-variance chain is a failure, never a pass.
+
+NUTS: max R-hat (< 1.01), min bulk and tail ESS (>= 100 per chain), max MCSE of the means,
+divergences (none) and min E-BFMI (>= 0.3). SVI: ELBO convergence (the mean over the last
+tenth of the steps within 3 standard errors of the tenth before it) and the Pareto k-hat of
+importance weights p/q over guide draws (<= 0.7; not defined for MAP).
+For families whose components can swap labels, R-hat and ESS are computed on
+permutation-invariant quantities (the log-likelihood of the data per draw) instead.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+RHAT_MAX = 1.01
+ESS_PER_CHAIN = 100
+EBFMI_MIN = 0.3
+KHAT_MAX = 0.7
+
+
+def _check(value, threshold, ok: bool) -> dict:
+    value = None if value is None else float(value)
+    return {"value": value, "threshold": threshold, "pass": bool(ok)}
+
+
+def _finite(v) -> bool:
+    return v is not None and math.isfinite(v)
+
+
+def diagnose(result) -> dict:
+    """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section."""
+    if result.method == "svi":
+        return _svi(result)
+    return _mcmc(result)
+
+
+def _mcmc(result) -> dict:
+    import arviz as az
+
+    post = result.idata.posterior
+    chains = post.sizes["chain"]
+    if result.model.invariant_only:
+        inv = result.model.invariants(result.draws(), result.data)
+        target = az.convert_to_dataset(
+            {k: np.asarray(v).reshape(chains, -1) for k, v in inv.items()}
+        )
+        scope = "permutation-invariant quantities: " + ", ".join(inv)
+    else:
+        target = post
+        scope = "every parameter"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = az.summary(target, kind="all", round_to="none")
+    rhat = summary["r_hat"].to_numpy(dtype=float)
+    bulk = summary["ess_bulk"].to_numpy(dtype=float)
+    tail = summary["ess_tail"].to_numpy(dtype=float)
+    mcse = summary["mcse_mean"].to_numpy(dtype=float)
+    sd = summary["sd"].to_numpy(dtype=float)
+    # NaN anywhere (e.g. constant draws) is reported as NaN so that no check can pass it.
+    rhat_max = float(np.max(rhat)) if not np.isnan(rhat).any() else math.nan
+    bulk_min = float(np.min(bulk)) if not np.isnan(bulk).any() else math.nan
+    tail_min = float(np.min(tail)) if not np.isnan(tail).any() else math.nan
+    zero_var = bool(np.any(sd == 0))
+    out = {
+        "scope": scope,
+        "rhat_max": rhat_max,
+        "ess_bulk_min": bulk_min,
+        "ess_tail_min": tail_min,
+        "mcse_mean_max": float(np.nanmax(mcse)) if mcse.size else math.nan,
+        "zero_variance": zero_var,
+    }
+    ess_need = ESS_PER_CHAIN * chains
+    checks = {
+        "rhat": _check(
+            rhat_max, RHAT_MAX, _finite(rhat_max) and rhat_max < RHAT_MAX and not zero_var
+        ),
+        "ess_bulk": _check(bulk_min, ess_need, _finite(bulk_min) and bulk_min >= ess_need),
+        "ess_tail": _check(tail_min, ess_need, _finite(tail_min) and tail_min >= ess_need),
+    }
+    if result.method == "nuts":
+        stats = result.idata.sample_stats
+        div = int(stats["diverging"].values.sum())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bfmi = np.asarray(az.bfmi(result.idata), dtype=float)
+        bfmi_min = float(bfmi.min()) if not np.isnan(bfmi).any() else math.nan
+        out.update(divergences=div, ebfmi_min=bfmi_min)
+        checks["divergences"] = _check(div, 0, div == 0)
+        checks["ebfmi"] = _check(bfmi_min, EBFMI_MIN, _finite(bfmi_min) and bfmi_min >= EBFMI_MIN)
+    out["checks"] = checks
+    out["pass"] = all(c["pass"] for c in checks.values())
+    return out
+
+
+def _svi(result) -> dict:
+    elbo = np.asarray(result.elbo, dtype=float)
+    window = max(10, len(elbo) // 10)
+    last, before = elbo[-window:], elbo[-2 * window : -window]
+    final = float(np.mean(last))
+    if len(before) and np.isfinite(elbo).all():
+        # converged when the last two windows differ by less than their noise (3 s.e.)
+        gain = final - float(np.mean(before))
+        noise = 3 * math.sqrt((np.var(last) + np.var(before)) / window) + 1e-9 * abs(final)
+    else:
+        gain, noise = math.nan, math.nan
+    khat = guide_khat(result)
+    out = {
+        "elbo_final": final,
+        "elbo_gain_last_window": gain,
+        "elbo_noise": noise,
+        "khat": khat,
+        "guide": result.settings["guide"],
+    }
+    checks = {"elbo_converged": _check(gain, noise, _finite(gain) and abs(gain) <= noise)}
+    if khat is not None:
+        checks["khat"] = _check(khat, KHAT_MAX, _finite(khat) and khat <= KHAT_MAX)
+    out["checks"] = checks
+    out["pass"] = all(c["pass"] for c in checks.values())
+    return out
+
+
+def guide_khat(result, n: int = 1000) -> float | None:
+    """Pareto k-hat of log p(theta, data) - log q(theta) over ``n`` guide draws (PSIS).
+
+    ``None`` for a MAP guide, which has no density to weigh against.
+    """
+    import arviz as az
+    import jax
+    from numpyro.infer.autoguide import AutoContinuous
+    from numpyro.infer.util import potential_energy
+
+    guide = result.extra.get("guide")
+    if not isinstance(guide, AutoContinuous):
+        return None
+    params, kwargs = result.extra["params"], result.extra["program_kwargs"]
+    q = guide.get_posterior(params)
+    key = jax.random.PRNGKey(result.settings["seed"] + 1)
+    z = q.sample(key, (n,))
+    log_q = q.log_prob(z)
+    if log_q.ndim > 1:  # the mean-field posterior is batched over latent dimensions
+        log_q = log_q.sum(axis=-1)
+
+    def log_p(zi):
+        return -potential_energy(result.model.program, (), kwargs, guide._unpack_latent(zi))
+
+    log_w = np.asarray(jax.lax.map(log_p, z) - log_q, dtype=float)
+    if not np.isfinite(log_w).all():
+        return math.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, khat = az.psislw(log_w)
+    return float(khat)

@@ -1,0 +1,97 @@
+"""The figures ``zoo fit --out`` saves: the DAG, posterior-predictive samples as images, a
+rank plot of a few parameters (NUTS, exact) and the ELBO curve (SVI).
+
+Figures are built on matplotlib ``Figure`` objects (no pyplot state) and returned, so the
+caller decides where and whether to write them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+RANK_VARIABLES = 4  # rank plots stay readable for a few parameters
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def samples_figure(items: np.ndarray, shape: tuple[int, int], title: str = "") -> Figure:
+    """A square grid of items drawn as ``shape`` images (state codes as grey levels)."""
+    items = np.asarray(items)
+    side = int(np.ceil(np.sqrt(len(items))))
+    fig = _figure(1.2 * side, 1.2 * side + 0.4)
+    axes = fig.subplots(side, side, squeeze=False)
+    top = max(1, int(items.max())) if items.size else 1
+    for k, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if k < len(items):
+            ax.imshow(items[k].reshape(shape), cmap="gray_r", vmin=0, vmax=top)
+    fig.suptitle(title or f"{len(items)} posterior-predictive samples")
+    return fig
+
+
+def rank_figure(result, max_vars: int = RANK_VARIABLES) -> Figure:
+    """ArviZ rank plots of the first ``max_vars`` parameter elements (or, for families whose
+    labels can swap, of their permutation-invariant quantities)."""
+    import arviz as az
+
+    post = result.idata.posterior
+    chains = post.sizes["chain"]
+    series: dict[str, np.ndarray] = {}
+    if result.model.invariant_only:
+        for k, v in result.model.invariants(result.draws(), result.data).items():
+            series[k] = np.asarray(v).reshape(chains, -1)
+    else:
+        for name, var in post.data_vars.items():
+            flat = var.values.reshape(chains, var.shape[1], -1)
+            for j in range(min(flat.shape[2], max_vars - len(series))):
+                series[f"{name}[{j}]"] = flat[:, :, j]
+            if len(series) >= max_vars:
+                break
+    fig = _figure(6.0, 1.6 * len(series) + 0.6)
+    axes = np.atleast_1d(fig.subplots(len(series), 1, squeeze=False).ravel())
+    az.plot_rank(az.convert_to_dataset(series), ax=axes, show=False)
+    fig.suptitle(f"rank plots ({chains} chains): uniform bars mean the chains agree")
+    fig.tight_layout()
+    return fig
+
+
+def elbo_figure(elbo: np.ndarray) -> Figure:
+    """The ELBO per SVI step; the y range skips the first steps' large negative values."""
+    elbo = np.asarray(elbo, dtype=float)
+    fig = _figure(6.0, 3.5)
+    ax = fig.add_subplot()
+    ax.plot(np.arange(1, len(elbo) + 1), elbo, lw=0.8)
+    finite = elbo[np.isfinite(elbo)]
+    if finite.size:
+        low, high = np.percentile(finite, [10, 100])
+        pad = 0.05 * (high - low) or 1.0
+        ax.set_ylim(low - pad, high + pad)
+    ax.set_xlabel("step")
+    ax.set_ylabel("ELBO")
+    ax.set_title("SVI: evidence lower bound")
+    fig.tight_layout()
+    return fig
+
+
+def fit_figures(result, shape: tuple[int, int] | None, seed: int = 0) -> dict[str, Figure]:
+    """The figures of a fit, by file name: ``dag.png``, ``samples.png`` (when the data have
+    an image ``shape``), ``rank.png`` (NUTS and exact draws) or ``elbo.png`` (SVI)."""
+    import graphs
+
+    from .evaluate import samples
+
+    figures = {"dag.png": graphs.draw_dag(result.model.dag)}
+    n_obs = len(result.model.observed)
+    if shape is not None and shape[0] * shape[1] == n_obs:
+        figures["samples.png"] = samples_figure(samples(result, 16, seed), shape)
+    if result.method == "svi":
+        figures["elbo.png"] = elbo_figure(result.elbo)
+    else:
+        figures["rank.png"] = rank_figure(result)
+    return figures

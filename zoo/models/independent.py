@@ -1,0 +1,21 @@
+"""Full independence: every variable on its own.
+
+    p(x) = prod_i p(x_i),   p(x_i = 1) = theta_i ~ Beta(alpha, alpha)
+
+All variables are observed. n free parameters: the strongest assumption and the fewest
+parameters, so its samples are static with the right per-pixel brightness.
+"""
+
+from graphs import DAG
+
+from ._tabular import TabularModel
+
+
+class Independent(TabularModel):
+    family = "independent"
+
+
+def build(dag: DAG, alpha: float = 1.0, **_) -> Independent:
+    if dag.edges:
+        raise ValueError("full independence takes a DAG without edges")
+    return Independent(dag, alpha=alpha)

@@ -1,0 +1,366 @@
+"""Latent class model: a mixture of K products of Bernoullis, the class ``z`` hidden.
+
+    p(x) = sum_z p(z) prod_i p(x_i | z)
+    pi ~ Dirichlet(alpha),   theta[k, i] = p(x_i = 1 | z = k) ~ Beta(alpha, alpha)
+
+``(K - 1) + K n`` free parameters. The class ``z`` is never sampled: the program sums it out
+with a logsumexp per item, ``log p(x_n) = logsumexp_k [log pi_k + x_n . logit(theta_k) +
+sum_i log(1 - theta_ki)]``, one ``(items x n) @ (n x K)`` product. NUTS needs a continuous
+density, and the sum is cheaper than NumPyro's enumeration of ``z``.
+
+The K! relabellings of the components give the same density, so the posterior has K! copies
+of every mode (and a mixture also has genuinely different local optima). A chain stays in
+one copy; two chains land in different ones, which makes per-component R-hat meaningless.
+Convergence is therefore reported on permutation-invariant quantities: the total training
+log-likelihood per draw and the entropy of ``pi``. SVI, started from a MAP-EM solution
+(:func:`em`), is the default.
+
+Every Bernoulli probability is floored at ``FLOOR = 1e-6`` (and capped at ``1 - FLOOR``) in
+the likelihood, in EM and in scoring alike. With the flat prior (``alpha = 1``) the MAP puts
+a pixel that a component never turns on at ``theta = 0``; unfloored, a MAP guide keeps pushing
+such logits down, for ~3e-5 nats per training item while the held-out score of digits slid
+from 18.57 to 18.76 nats in 3,000 Adam steps. A posterior draw rarely falls below the floor
+(with probability about 1e-6 times the items in its component).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, replace
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import init_to_value
+from scipy.special import logsumexp as np_logsumexp
+from threadpoolctl import threadpool_limits
+
+import graphs
+from graphs import DAG
+
+from ..data import Dataset
+from ._base import Draws, Model, as_numpy, chunked, pick_draws
+
+#: floor (and 1 - cap) of every Bernoulli probability in the likelihood; see the docstring
+FLOOR = 1e-6
+
+
+class LatentClass(Model):
+    """Mixture of Bernoulli products with ``K = card(z)`` components over binary ``x``."""
+
+    family = "latent-class"
+    default_method = "svi"
+    method_reason = (
+        "a mixture has K! label-switched copies of every mode and NUTS chains land in "
+        "different ones; SVI started from an EM solution is the default. NUTS still runs, "
+        "with R-hat and ESS reported on permutation-invariant quantities"
+    )
+    invariant_only = True
+    #: the SVI guide this family recommends (``fit`` uses ``"normal"`` unless told): the MAP
+    #: from EM keeps EM's training fit and passes the ELBO check; the mean-field guide scores
+    #: better held out but its ELBO converges slowly and its k-hat is far above 0.7
+    default_guide = "map"
+    #: seed and restarts of the EM run that initialises SVI (EM is deterministic given them)
+    em_seed = 0
+    em_restarts = 3
+
+    def __init__(self, dag: DAG, alpha: float = 1.0) -> None:
+        super().__init__(dag)
+        if dag.with_role("latent") != ("z",):
+            raise ValueError(
+                f"latent-class needs exactly one latent node 'z', got {dag.with_role('latent')}"
+            )
+        if dag.with_role("label"):
+            raise ValueError("latent-class has no label variable")
+        for v in self.observed:
+            if dag.card(v) != 2:
+                raise ValueError(
+                    f"latent-class models binary variables; {v!r} has card {dag.card(v)}"
+                )
+            if dag.parents(v) != ("z",):
+                raise ValueError(
+                    f"every observed variable has parent 'z' only; {v!r} has {dag.parents(v)}"
+                )
+        if dag.parents("z"):
+            raise ValueError("the latent class 'z' is a root node")
+        if not alpha > 0:
+            raise ValueError(f"alpha (the Dirichlet/Beta concentration) must be > 0, got {alpha}")
+        self.alpha = float(alpha)
+        self.K = dag.card("z")
+        self.n = len(self.observed)
+        self._em_cache: dict[str, EMResult] = {}
+
+    def param_count(self) -> int:
+        return graphs.param_count(self.dag)
+
+    def param_sites(self) -> frozenset[str]:
+        return frozenset({"pi", "theta"})
+
+    # -- data ---------------------------------------------------------------------------------
+    def values(self, data: Dataset) -> np.ndarray:
+        """``(items, n)`` 0/1 matrix of ``data`` after checking it fits the model."""
+        self.check_data(data)
+        return data.x
+
+    def program_kwargs(self, data: Dataset) -> dict:
+        """``{"x": (items, n) float32}``; remembers ``data`` so SVI can start from EM on it."""
+        x = self.values(data)
+        return {"x": jnp.asarray(x, dtype=jnp.float32)}
+
+    def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
+        n_items = kwargs["x"].shape[0]
+        return {**kwargs, "subsample_size": batch_size if batch_size < n_items else None}
+
+    def guide_options(self, data: Dataset, seed: int = 0) -> dict:
+        """Start the guide at the MAP-EM solution for ``data``."""
+        sol = self.em_solution(data)
+        values = {"pi": jnp.asarray(sol.pi), "theta": jnp.asarray(sol.theta)}
+        return {"init_loc_fn": init_to_value(values=values)}
+
+    def em_solution(self, data: Dataset) -> EMResult:
+        """:func:`em` on ``data`` with this model's K, alpha and EM seed, cached by content."""
+        x = self.values(data)
+        h = hashlib.sha1(np.ascontiguousarray(x).tobytes())
+        h.update(repr((x.shape, self.K, self.alpha, self.em_seed, self.em_restarts)).encode())
+        key = h.hexdigest()
+        if key not in self._em_cache:
+            if len(self._em_cache) >= 4:  # a few datasets (train, bootstrap...) suffice
+                self._em_cache.pop(next(iter(self._em_cache)))
+            self._em_cache[key] = em(
+                x, self.K, seed=self.em_seed, alpha=self.alpha, restarts=self.em_restarts
+            )
+        return self._em_cache[key]
+
+    # -- the program --------------------------------------------------------------------------
+    def program(
+        self,
+        x: jnp.ndarray | None = None,
+        n_items: int | None = None,
+        subsample_size: int | None = None,
+    ) -> None:
+        """Priors, then per item ``log p(x_n)`` with ``z`` summed out.
+
+        Without ``x`` but with ``n_items`` it samples ``z`` and ``x`` (prior predictive).
+        ``subsample_size`` draws a minibatch; the plate scales its log-likelihood by
+        ``items / subsample_size``.
+        """
+        pi = numpyro.sample("pi", dist.Dirichlet(jnp.full(self.K, self.alpha)))
+        theta = numpyro.sample(
+            "theta", dist.Beta(self.alpha, self.alpha).expand([self.K, self.n]).to_event(2)
+        )
+        if x is None and n_items is None:
+            return
+        size = x.shape[0] if x is not None else n_items
+        with numpyro.plate("items", size, subsample_size=subsample_size) as idx:
+            if x is None:
+                z = numpyro.sample("z", dist.Categorical(pi))
+                numpyro.sample("x", dist.Bernoulli(theta[z]).to_event(1))
+            else:
+                batch = x if subsample_size is None else x[idx]
+                numpyro.factor("loglik", _mixture_ll(batch, pi, theta))
+
+    # -- from draws ---------------------------------------------------------------------------
+    def log_likelihood(self, draws: Draws, data: Dataset) -> jnp.ndarray:
+        x = jnp.asarray(self.values(data), dtype=jnp.float32)
+        params = {k: draws[k] for k in ("pi", "theta")}
+        return chunked(partial(_draws_ll, x), params, _chunk(x.shape[0], self.K))
+
+    def invariants(self, draws: Draws, data: Dataset) -> dict[str, jnp.ndarray]:
+        """Per draw: total training log-likelihood and the entropy of ``pi`` (both unchanged
+        by relabelling the components)."""
+        pi = jnp.clip(jnp.asarray(draws["pi"]), 1e-30)
+        return {
+            "log_lik": self.log_likelihood(draws, data).sum(axis=1),
+            "pi_entropy": -jnp.sum(pi * jnp.log(pi), axis=-1),
+        }
+
+    def responsibilities(self, draws: Draws, data: Dataset) -> np.ndarray:
+        """``(items, K)`` p(z | x), averaged over draws (meaningful within one mode only)."""
+        x = jnp.asarray(self.values(data), dtype=jnp.float32)
+        params = {k: draws[k] for k in ("pi", "theta")}
+        out = chunked(partial(_draws_resp, x), params, _chunk(x.shape[0], self.K))
+        return as_numpy(out.mean(axis=0))
+
+    def sample(self, draws: Draws, key: jax.Array, n: int) -> np.ndarray:
+        """``n`` items, each from its own random draw: ``z ~ pi``, then ``x_i ~ theta[z, i]``."""
+        picked = pick_draws(draws, key, n)
+        kz, kx = jax.random.split(jax.random.fold_in(key, 1))
+        z = jax.random.categorical(kz, jnp.log(jnp.clip(picked["pi"], 1e-30)))
+        return _bernoulli(kx, picked["theta"][jnp.arange(n), z])
+
+    # -- known answers ------------------------------------------------------------------------
+    def simulate(
+        self, key: jax.Array, n: int, *, theta_conc: float = 0.5, pi_conc: float | None = None
+    ) -> tuple[Dataset, dict]:
+        """``n`` items from ``pi ~ Dirichlet(pi_conc)``, ``theta ~ Beta(theta_conc, theta_conc)``.
+
+        The default ``theta_conc = 0.5`` (U-shaped, pixels mostly near 0 or 1) gives clusters
+        that are distinct, like real binary data, rather than the flat Beta(1, 1) of the
+        fitting prior; ``pi_conc`` defaults to the model's alpha. Truth: ``pi``, ``theta``.
+        """
+        pi_conc = self.alpha if pi_conc is None else float(pi_conc)
+        k_pi, k_theta, k_x = jax.random.split(key, 3)
+        pi = jax.random.dirichlet(k_pi, jnp.full(self.K, pi_conc))
+        theta = jax.random.beta(k_theta, theta_conc, theta_conc, (self.K, self.n))
+        kz, kx = jax.random.split(k_x)
+        z = jax.random.categorical(kz, jnp.log(jnp.clip(pi, 1e-30)), shape=(n,))
+        x = _bernoulli(kx, theta[z])
+        data = Dataset(
+            x,
+            self.observed,
+            (2,) * self.n,
+            shape=_image_shape(self.dag, self.observed),
+            source=f"simulated {self.family}",
+        )
+        return data, {"pi": as_numpy(pi), "theta": as_numpy(theta)}
+
+
+def _bernoulli(key, p) -> np.ndarray:
+    """0/1 int32 draws with the likelihood's floor and cap on ``p``."""
+    p = jnp.clip(p, FLOOR, 1.0 - FLOOR)
+    return as_numpy(jax.random.bernoulli(key, p).astype(jnp.int32))
+
+
+def _chunk(n_items: int, k: int) -> int:
+    """Draws per chunk so that a chunk's ``(draws, items, K)`` array stays near 80 MB."""
+    return max(1, min(1024, 20_000_000 // (n_items * k)))
+
+
+def _image_shape(dag: DAG, names) -> tuple[int, int] | None:
+    """The image shape of the observed pixels when they carry positions."""
+    pos = [dag.variable(v).pos for v in names]
+    if any(p is None for p in pos):
+        return None
+    rows, cols = max(p[0] for p in pos) + 1, max(p[1] for p in pos) + 1
+    return (rows, cols) if rows * cols == len(names) else None
+
+
+# -- the mixture log-likelihood in JAX ---------------------------------------------------------
+def _joint(x, pi, theta):
+    """``(..., items, K)`` log pi_k + log p(x_n | theta_k); x (items, n), theta (..., K, n)."""
+    theta = jnp.clip(theta, FLOOR, 1.0 - FLOOR)
+    log_t, log_1mt = jnp.log(theta), jnp.log1p(-theta)
+    lin = jnp.einsum("ni,...ki->...nk", x, log_t - log_1mt)
+    return jnp.log(jnp.clip(pi, 1e-30))[..., None, :] + lin + log_1mt.sum(-1)[..., None, :]
+
+
+@jax.jit  # one compiled kernel, also in NumPyro's eager initialisation
+def _mixture_ll(x, pi, theta):
+    """``(items,)`` log p(x_n) with z summed out."""
+    return jax.nn.logsumexp(_joint(x, pi, theta), axis=-1)
+
+
+@jax.jit
+def _draws_ll(x, draws):
+    return _mixture_ll(x, draws["pi"], draws["theta"])
+
+
+@jax.jit
+def _draws_resp(x, draws):
+    return jax.nn.softmax(_joint(x, draws["pi"], draws["theta"]), axis=-1)
+
+
+# -- MAP-EM in numpy ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EMResult:
+    """A MAP-EM solution: parameters, training log-likelihood, log posterior, the iterations
+    of the best restart, whether it converged, and the seconds all restarts took."""
+
+    pi: np.ndarray
+    theta: np.ndarray
+    log_lik: float
+    log_post: float
+    iterations: int
+    converged: bool
+    seconds: float = 0.0
+
+
+def em(
+    data: Dataset | np.ndarray,
+    K: int,
+    seed: int = 0,
+    *,
+    alpha: float = 1.0,
+    restarts: int = 3,
+    max_iter: int = 1000,
+    tol: float = 1e-7,
+) -> EMResult:
+    """MAP-EM for a mixture of Bernoulli products under the model's priors.
+
+    The M-step is the mode of the conditional posterior: ``theta = (sum_n r_nk x_n + alpha
+    - 1) / (N_k + 2 alpha - 2)`` and ``pi ∝ N_k + alpha - 1`` (plain ML when ``alpha = 1``),
+    clipped into ``[FLOOR, 1 - FLOOR]`` like the program's likelihood. Each restart starts
+    from random responsibilities (a Dirichlet(1) row per item) and stops when the log
+    posterior gains less than ``tol`` per item. The restart with the highest log posterior
+    wins; the same ``seed`` gives the same answer.
+    """
+    x = np.asarray(data.x if isinstance(data, Dataset) else data, dtype=np.float64)
+    if x.ndim != 2 or not np.isin(x, (0.0, 1.0)).all():
+        raise ValueError("em needs a 2-D 0/1 matrix (items x variables)")
+    if isinstance(K, bool) or not isinstance(K, int | np.integer) or K < 1:
+        raise ValueError(f"K must be a positive int, got {K!r}")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}")
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    best = None
+    # the products are small: threaded BLAS only contends (50x slower on a busy machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(max(1, restarts)):
+            resp = rng.dirichlet(np.ones(K), size=len(x))
+            sol = _em_run(x, resp, alpha, max_iter, tol)
+            if best is None or sol.log_post > best.log_post:
+                best = sol
+    return replace(best, seconds=time.perf_counter() - start)
+
+
+def _em_run(x, resp, alpha, max_iter, tol) -> EMResult:
+    prev = -np.inf
+    iterations, converged = 0, False
+    while iterations < max_iter and not converged:
+        iterations += 1
+        nk = resp.sum(axis=0)
+        theta = (resp.T @ x + alpha - 1) / np.maximum(nk[:, None] + 2 * alpha - 2, 1e-12)
+        theta = np.clip(theta, FLOOR, 1 - FLOOR)
+        pi = np.clip(nk + alpha - 1, FLOOR, None)
+        pi = pi / pi.sum()
+        joint = _np_joint(x, pi, theta)
+        top = joint.max(axis=1, keepdims=True)
+        resp = np.exp(joint - top)
+        total = resp.sum(axis=1, keepdims=True)
+        resp /= total
+        log_lik = float((np.log(total) + top).sum())
+        log_post = log_lik + _np_log_prior(pi, theta, alpha)
+        converged = log_post - prev < tol * len(x)
+        prev = log_post
+    return EMResult(pi, theta, log_lik, log_post, iterations, converged)
+
+
+def _np_joint(x, pi, theta):
+    theta = np.clip(theta, FLOOR, 1 - FLOOR)
+    log_1mt = np.log1p(-theta)
+    return np.log(pi) + x @ (np.log(theta) - log_1mt).T + log_1mt.sum(axis=1)
+
+
+def _np_log_prior(pi, theta, alpha) -> float:
+    """Log density of Dirichlet(alpha) x Beta(alpha, alpha) at (pi, theta), normalised."""
+    K = len(pi)
+    lp = math.lgamma(K * alpha) - K * math.lgamma(alpha) + (alpha - 1) * np.log(pi).sum()
+    lbeta = 2 * math.lgamma(alpha) - math.lgamma(2 * alpha)
+    lp += ((alpha - 1) * (np.log(theta) + np.log1p(-theta)) - lbeta).sum()
+    return float(lp)
+
+
+def mixture_log_lik(x: np.ndarray, pi: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``(items,)`` log p(x_n) of a Bernoulli mixture, in numpy (float64)."""
+    return np_logsumexp(_np_joint(np.asarray(x, dtype=np.float64), pi, theta), axis=1)
+
+
+def build(dag: DAG, alpha: float = 1.0, **_) -> LatentClass:
+    """The latent class model over ``dag`` (K from ``card('z')``, n from the observed nodes)."""
+    return LatentClass(dag, alpha=alpha)
