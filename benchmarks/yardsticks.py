@@ -45,15 +45,11 @@ def classical_tabular(dag, train, test) -> float:
 
 
 def classical_mixture(train, test, k: int, seed: int = 0) -> float:
-    from zoo.models.latent_class import em
+    """Plain EM (the same seeded MAP-EM the zoo starts its SVI from), plugged in."""
+    from zoo.models.latent_class import em, mixture_log_lik
 
     fitted = em(train, k, seed=seed)
-    pi, theta = np.asarray(fitted["pi"]), np.clip(np.asarray(fitted["theta"]), 1e-12, 1 - 1e-12)
-    x = test.x
-    log_comp = x @ np.log(theta).T + (1 - x) @ np.log1p(-theta).T + np.log(pi)
-    top = log_comp.max(axis=1, keepdims=True)
-    ll = top[:, 0] + np.log(np.exp(log_comp - top).sum(axis=1))
-    return float(-np.mean(ll))
+    return float(-np.mean(mixture_log_lik(test.x, fitted.pi, fitted.theta)))
 
 
 def classical_logistic(train, test) -> float:
