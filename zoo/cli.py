@@ -160,7 +160,34 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("fit", help="fit a family to data: its card with diagnostics and score")
     _fit_arguments(p)
+
+    p = sub.add_parser("compare", help="fit every family: one table and an HTML report")
+    _compare_arguments(p)
     return parser
+
+
+def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        metavar="digits|PATH",
+        default="digits",
+        help="the bundled digits (default; its fixed 360-item split is held out) or a "
+        ".csv/.npy/.npz file (a seeded 20 percent, seed 0, is held out)",
+    )
+    p.add_argument(
+        "--families", nargs="+", metavar="FAMILY", help="rows to fit (default: all the data allow)"
+    )
+    p.add_argument(
+        "--budget",
+        choices=["quick", "default", "thorough"],
+        default="default",
+        help="quick (about a minute), default (a few minutes) or thorough",
+    )
+    p.add_argument("--seed", type=_int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument(
+        "--out", metavar="DIR", default="zoo-report", help="report folder (default zoo-report/)"
+    )
+    p.add_argument("--json", action="store_true", help="print results.json instead of the table")
 
 
 def _cmd_list(args) -> None:
@@ -370,6 +397,35 @@ def _write_out(out: Path, result, card_json: str, figures: dict) -> None:
     _note(f"wrote {out}/: {', '.join(['idata.nc', 'card.json', *figures])}")
 
 
+def _cmd_compare(args) -> None:
+    from .data import digits_split, load_data
+
+    out = _check_out(args.out)
+    if args.data == "digits":
+        train, test = digits_split()
+        info = {"train": "digits", "split": "fixed digits split"}
+    else:
+        train, test = load_data(args.data, None, seed=args.seed).split(0.2, seed=0)
+        info = {"train": train.source, "split": "a seeded 20 percent split, seed 0"}
+    info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
+
+    from .compare import check_families
+
+    families = check_families(args.families, train)  # before JAX and before any fit
+    if not families:
+        raise ValueError(f"no family can be fitted to {args.data}")
+    from .compare import compare  # JAX from here on
+    from .report import format_table, results_json, write_report
+
+    result = compare(
+        train, test, families, budget=args.budget, seed=args.seed, progress=_note, data=info
+    )
+    _note("writing the report ...")
+    names = write_report(result, out)
+    _note(f"wrote {out}/: {len(names)} files; open {out / 'index.html'}")
+    print(results_json(result).rstrip() if args.json else format_table(result.rows, result.timings))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zoo`` command; returns the exit code."""
     parser = _parser()
@@ -377,9 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise _UsageError(
-                "missing COMMAND; expected one of list, show, dsep, fit (see zoo --help)"
+                "missing COMMAND; expected one of list, show, dsep, fit, compare (see zoo --help)"
             )
         commands = {"list": _cmd_list, "show": _cmd_show, "dsep": _cmd_dsep, "fit": _cmd_fit}
+        commands["compare"] = _cmd_compare
         commands[args.command](args)
     except (_UsageError, ValueError, OSError) as err:
         message = " ".join(str(err).split())

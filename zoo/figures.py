@@ -95,3 +95,72 @@ def fit_figures(result, shape: tuple[int, int] | None, seed: int = 0) -> dict[st
     else:
         figures["rank.png"] = rank_figure(result)
     return figures
+
+
+# -- compare: figures across families ----------------------------------------------------
+
+
+def sample_grid_figure(samples: dict[str, np.ndarray], shape: tuple[int, int]) -> Figure:
+    """One row of images per family (gid ``samples:<family>`` on each image), so the
+    full-independence static sits beside the structured families' digits."""
+    names = list(samples)
+    cols = max((len(v) for v in samples.values()), default=1)
+    fig = _figure(0.6 * cols + 2.2, 0.7 * len(names) + 0.6)
+    axes = fig.subplots(len(names), cols, squeeze=False)
+    for r, name in enumerate(names):
+        items = np.asarray(samples[name])
+        top = max(1, int(items.max())) if items.size else 1
+        for k, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if k < len(items):
+                im = ax.imshow(items[k].reshape(shape), cmap="gray_r", vmin=0, vmax=top)
+                im.set_gid(f"samples:{name}")
+        axes[r][0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(f"{cols} posterior-predictive samples per family")
+    return fig
+
+
+def frontier_figure(rows: list[dict]) -> Figure:
+    """log10 parameter count against held-out nats per item, one point per family (the
+    scatter has gid ``frontier``)."""
+    rows = [r for r in rows if r.get("nats_per_item") is not None]
+    x = np.array([np.log10(r["params"]) for r in rows], dtype=float)
+    y = np.array([r["nats_per_item"] for r in rows], dtype=float)
+    fig = _figure(6.5, 4.5)
+    ax = fig.add_subplot()
+    pts = ax.scatter(x, y, s=30, color="#1f4e79", zorder=3)
+    pts.set_gid("frontier")
+    for xi, yi, r in zip(x, y, rows, strict=True):
+        ax.annotate(r["family"], (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_xlabel("log10 parameter count")
+    ax.set_ylabel("held-out nats per item (lower is better)")
+    ax.set_title("what structure costs and buys")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def learning_figure(curves: dict[str, list[dict]]) -> Figure:
+    """Held-out nats per item against training items (log axis), one line per family with
+    points (each line has gid ``curve:<family>``)."""
+    fig = _figure(6.5, 4.5)
+    ax = fig.add_subplot()
+    for name, points in curves.items():
+        if not points:
+            continue
+        m = [p["train_items"] for p in points]
+        nats = [p["nats_per_item"] for p in points]
+        (line,) = ax.plot(m, nats, marker="o", ms=3, lw=1, label=name)
+        line.set_gid(f"curve:{name}")
+    ax.set_xscale("log")
+    ax.set_xlabel("training items")
+    ax.set_ylabel("held-out nats per item")
+    ax.set_title("learning curves: strong assumptions win with little data")
+    ax.grid(alpha=0.3)
+    if ax.get_lines():
+        ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,378 @@
+"""``compare``: fit every family to one dataset and collect one row per family.
+
+A row holds the structure (parameter count, log10 of full joint / parameters, the
+independence summary), the method and why it was chosen, the diagnostics, the held-out score
+and posterior-predictive samples; learning curves score each family on growing prefixes of
+the training items. Numbers in a row are rounded to what the table shows, so the printed
+table and ``results.json`` agree digit for digit; seconds are kept apart (``timings``)
+because they differ from run to run while everything else repeats for the same seed.
+
+Budgets are data (:data:`BUDGETS`): ``quick`` (the tests' budget, about a minute) draws the
+tabular families' exact conjugate posterior, runs few SVI steps and scores learning curves
+by the exact posterior (tabular) and EM (latent class) only; ``default`` runs NUTS for the
+tabular families and full SVI fits, SVI learning curves included; ``thorough`` runs more.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+from .data import Dataset
+
+#: row name -> (registry family, fixed options); latent-class's K comes from the budget
+FAMILY_ROWS: dict[str, tuple[str, dict]] = {
+    "independent": ("independent", {}),
+    "markov-chain": ("markov-chain", {}),
+    "markov-grid": ("markov-chain", {"grid": True}),
+    "naive-bayes": ("naive-bayes", {}),
+    "latent-class": ("latent-class", {}),
+    "autoregressive-logistic": ("autoregressive", {"conditional": "logistic"}),
+    "autoregressive-neural": ("autoregressive", {"conditional": "neural", "hidden": 64}),
+}
+TABULAR = ("independent", "markov-chain", "markov-grid", "naive-bayes")
+SAMPLES = 16  # posterior-predictive items per family in the sample grid
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How hard ``compare`` works: fit settings per kind of family, and learning curves."""
+
+    name: str
+    tabular: dict  # fit() keyword arguments for the tabular families
+    tabular_reason: str | None  # replaces the family's own reason when the method changes
+    svi: dict  # fit() keyword arguments for the SVI families (guide: the family's own)
+    steps: dict  # SVI steps per row
+    latent_classes: int
+    curve_sizes: tuple[int, ...]  # training items per learning-curve point (capped by data)
+    svi_curve_sizes: tuple[int, ...]  # SVI refits for the curves (none: EM / no curve)
+    guides: dict = field(default_factory=dict)  # row -> SVI guide replacing the family's own
+
+
+BUDGETS: dict[str, Budget] = {
+    "quick": Budget(
+        "quick",
+        tabular={"method": "exact", "chains": 2, "draws": 100},
+        tabular_reason="quick budget: exact conjugate posterior (NUTS at the default budget)",
+        svi={"chains": 1, "draws": 50},
+        steps={"latent-class": 200, "autoregressive-logistic": 300, "autoregressive-neural": 300},
+        latent_classes=10,
+        curve_sizes=(50, 200, 800),
+        svi_curve_sizes=(),
+        # a MAP needs no k-hat pass and, at few steps, scores better than the mean field
+        guides={"autoregressive-logistic": "map"},
+    ),
+    "default": Budget(
+        "default",
+        tabular={"method": "nuts", "chains": 4, "warmup": 1000, "draws": 1000},
+        tabular_reason=None,
+        svi={"chains": 4, "draws": 250},
+        steps={
+            "latent-class": 2000,
+            "autoregressive-logistic": 3000,
+            "autoregressive-neural": 3000,
+        },
+        latent_classes=30,
+        curve_sizes=(50, 100, 200, 400, 800),
+        svi_curve_sizes=(100, 400),
+    ),
+    "thorough": Budget(
+        "thorough",
+        tabular={"method": "nuts", "chains": 4, "warmup": 2000, "draws": 2000},
+        tabular_reason=None,
+        svi={"chains": 4, "draws": 500},
+        steps={
+            "latent-class": 3000,
+            "autoregressive-logistic": 5000,
+            "autoregressive-neural": 5000,
+        },
+        latent_classes=30,
+        curve_sizes=(25, 50, 100, 200, 400, 800),
+        svi_curve_sizes=(50, 200, 800),
+    ),
+}
+
+#: the keys of every row, in table order
+ROW_KEYS = (
+    "family",
+    "params",
+    "log10_ratio",
+    "local_markov",
+    "dsep_marginal",
+    "dsep_given",
+    "dsep_given_nodes",
+    "method",
+    "guide",
+    "method_reason",
+    "rhat_max",
+    "ess_bulk_min",
+    "ess_tail_min",
+    "divergences",
+    "ebfmi_min",
+    "khat",
+    "nats_per_item",
+    "bits_per_dim",
+    "diagnostics_pass",
+)
+#: decimals kept per number: the table prints exactly these
+DECIMALS = {
+    "log10_ratio": 2,
+    "dsep_marginal": 3,
+    "dsep_given": 3,
+    "rhat_max": 3,
+    "ess_bulk_min": 0,
+    "ess_tail_min": 0,
+    "ebfmi_min": 2,
+    "khat": 2,
+    "nats_per_item": 3,
+    "bits_per_dim": 4,
+}
+
+
+@dataclass
+class CompareResult:
+    """Rows (JSON-ready, repeatable), seconds per family, learning curves, and the fits and
+    samples the figures need."""
+
+    rows: list[dict]
+    timings: dict[str, dict]
+    curves: dict[str, list[dict]]
+    budget: str
+    seed: int
+    data: dict
+    shape: tuple[int, int] | None
+    fits: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+
+    def results(self) -> dict:
+        """Everything repeatable: what ``results.json`` holds (no seconds)."""
+        b = BUDGETS[self.budget]
+        return {
+            "budget": self.budget,
+            "seed": self.seed,
+            "data": self.data,
+            "settings": {"tabular": b.tabular, "svi": b.svi, "steps": b.steps, "guides": b.guides},
+            "rows": self.rows,
+            "learning_curves": self.curves,
+        }
+
+
+def _round(value, decimals: int):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    value = round(float(value), decimals)
+    return int(value) if decimals == 0 else value
+
+
+def check_families(families, data: Dataset | None = None) -> list[str]:
+    """The row names to fit (default: every one the data allow); ``ValueError`` for an
+    unknown name, or for one the data cannot support when named explicitly."""
+    import difflib
+
+    if families is None:
+        names = list(FAMILY_ROWS)
+        explicit = False
+    else:
+        names, explicit = list(dict.fromkeys(families)), True
+    for name in names:
+        if name not in FAMILY_ROWS:
+            close = difflib.get_close_matches(name, FAMILY_ROWS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown family {name!r}{hint}; expected some of {list(FAMILY_ROWS)}")
+    if data is None:
+        return names
+    kept = []
+    for name in names:
+        problem = _unsupported(name, data)
+        if problem and explicit:
+            raise ValueError(f"family {name!r} cannot be fitted: {problem}")
+        if not problem:
+            kept.append(name)
+    return kept
+
+
+def _unsupported(name: str, data: Dataset) -> str | None:
+    if name == "naive-bayes" and data.y is None:
+        return "naive Bayes needs class labels (a y or label column)"
+    if name == "markov-grid" and math.isqrt(data.n_vars) ** 2 != data.n_vars:
+        return f"the 2-D neighbourhood needs a square image; {data.n_vars} variables"
+    binary = all(c == 2 for c in data.cards)
+    if name in ("latent-class", "autoregressive-logistic", "autoregressive-neural") and not binary:
+        return "it models binary variables only"
+    return None
+
+
+def _options(name: str, budget: Budget, data: Dataset) -> dict:
+    family, fixed = FAMILY_ROWS[name]
+    options = {"n": data.n_vars, **fixed}
+    if name == "naive-bayes":
+        options["classes"] = data.label_card
+    if name == "latent-class":
+        options["classes"] = budget.latent_classes
+    return options
+
+
+def _fit_kwargs(name: str, budget: Budget) -> dict:
+    if name in TABULAR:
+        return dict(budget.tabular)
+    kwargs = {**budget.svi, "steps": budget.steps[name]}
+    if name in budget.guides:
+        kwargs["guide"] = budget.guides[name]
+    return kwargs
+
+
+def compare(
+    train: Dataset,
+    test: Dataset,
+    families=None,
+    budget: str = "default",
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    data: dict | None = None,
+) -> CompareResult:
+    """Fit every family in ``families`` (row names of :data:`FAMILY_ROWS`; default: all the
+    data allow) to ``train``, score them on ``test`` and return a :class:`CompareResult`.
+
+    ``progress`` receives one line per family as it starts and ends. The same ``seed`` gives
+    the same rows and curves.
+    """
+    if budget not in BUDGETS:
+        raise ValueError(f"unknown budget {budget!r}; expected one of {list(BUDGETS)}")
+    b = BUDGETS[budget]
+    names = check_families(families, train)
+    if not names:
+        raise ValueError("no family can be fitted to these data")
+    say = progress or (lambda _line: None)
+    result = CompareResult(
+        [], {}, {}, budget, seed, dict(data or {}), train.shape, fits={}, samples={}
+    )
+    for i, name in enumerate(names, 1):
+        say(f"[{i}/{len(names)}] {name}: fitting ...")
+        start = time.perf_counter()
+        row, fitted, seconds = _row(name, b, train, test, seed)
+        result.samples[name] = _samples(fitted, seed)
+        curve_start = time.perf_counter()
+        result.curves[name] = _curve(name, b, fitted, train, test, seed, row["nats_per_item"])
+        seconds["learning_curve"] = time.perf_counter() - curve_start
+        seconds["total"] = time.perf_counter() - start
+        result.rows.append(row)
+        result.fits[name] = fitted
+        result.timings[name] = seconds
+        say(
+            f"[{i}/{len(names)}] {name}: {row['method']}, {row['nats_per_item']} nats per item, "
+            f"{seconds['total']:.1f} s"
+        )
+    return result
+
+
+def _row(name: str, b: Budget, train: Dataset, test: Dataset, seed: int):
+    from .card import structure_card
+    from .diagnostics import diagnose
+    from .evaluate import heldout
+    from .fit import fit
+    from .models import get_family, make_model
+
+    family, _ = FAMILY_ROWS[name]
+    options = _options(name, b, train)
+    model = make_model(family, **options)
+    kwargs = _fit_kwargs(name, b)
+    fit_start = time.perf_counter()
+    fitted = fit(model, train, seed=seed, **kwargs)
+    fit_seconds = time.perf_counter() - fit_start
+    card = structure_card(get_family(family), model.dag, options)
+    diag = diagnose(fitted)
+    score = heldout(fitted, test)
+    ind = card["independence"]
+    if fitted.method == model.default_method:
+        reason = model.method_reason
+        if name in b.guides:
+            reason += (
+                f"; {b.name} budget: {b.guides[name]} guide (the family's own, "
+                f"{model.default_guide}, at the default budget)"
+            )
+    else:
+        reason = b.tabular_reason or f"{b.name} budget: {fitted.method}"
+    row = {
+        "family": name,
+        "params": card["params"]["model"],
+        "log10_ratio": card["params"]["log10_ratio"],
+        "local_markov": ind["local_markov_count"],
+        "dsep_marginal": ind["dsep_share_marginal"],
+        "dsep_given": ind.get("dsep_share_given"),
+        "dsep_given_nodes": ind.get("dsep_given", []),
+        "method": fitted.method,
+        "guide": fitted.settings.get("guide"),
+        "method_reason": reason,
+        "rhat_max": diag.get("rhat_max"),
+        "ess_bulk_min": diag.get("ess_bulk_min"),
+        "ess_tail_min": diag.get("ess_tail_min"),
+        "divergences": diag.get("divergences"),
+        "ebfmi_min": diag.get("ebfmi_min"),
+        "khat": diag.get("khat"),
+        "nats_per_item": score["nats_per_item"],
+        "bits_per_dim": score["bits_per_dim"],
+        "diagnostics_pass": bool(diag["pass"]),
+    }
+    for key, decimals in DECIMALS.items():
+        row[key] = _round(row[key], decimals)
+    seconds = {"fit": fit_seconds, "compile": fitted.seconds.get("compile")}
+    return row, fitted, seconds
+
+
+def _samples(fitted, seed: int) -> np.ndarray:
+    from .evaluate import samples
+
+    return np.asarray(samples(fitted, SAMPLES, seed))
+
+
+def _point_score(model, draws: dict, test: Dataset) -> float:
+    """Held-out nats per item of a posterior given as ``draws`` (no fit object needed)."""
+    from .evaluate import heldout
+
+    shim = SimpleNamespace(model=model, draws=lambda: draws)
+    return heldout(shim, test)["nats_per_item"]
+
+
+def _curve(
+    name: str, b: Budget, fitted, train: Dataset, test: Dataset, seed: int, full: float
+) -> list[dict]:
+    """Held-out nats on the first ``m`` training items for each budget size, then all.
+
+    Tabular families: the exact conjugate posterior (cheap, and the same posterior NUTS
+    samples). Latent class: SVI from EM at budgets with SVI curves, else the EM (MAP) point.
+    Autoregressive families: SVI refits, only at budgets with SVI curves.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from .fit import fit
+
+    model = fitted.model
+    refit = name not in TABULAR and b.svi_curve_sizes
+    sizes = b.svi_curve_sizes if refit else b.curve_sizes
+    sizes = [m for m in sizes if m < train.n_items]
+    points = []
+    for m in sizes:
+        part = train.take(slice(0, m))
+        if name in TABULAR:
+            key = jax.random.fold_in(jax.random.PRNGKey(seed), m)
+            draws = model.exact_draws(part, key, 200)
+            nats, how = _point_score(model, draws, test), "exact"
+        elif refit:
+            again = fit(model, part, seed=seed, **_fit_kwargs(name, b))
+            nats, how = _point_score(model, again.draws(), test), "svi"
+        elif name == "latent-class":
+            sol = model.em_solution(part)
+            draws = {"pi": jnp.asarray(sol.pi)[None], "theta": jnp.asarray(sol.theta)[None]}
+            nats, how = _point_score(model, draws, test), "em"
+        else:
+            continue
+        points.append({"train_items": m, "nats_per_item": _round(nats, 3), "method": how})
+    if points:  # the full training set: the row's own fit
+        points.append({"train_items": train.n_items, "nats_per_item": full, "method": "fit"})
+    return points

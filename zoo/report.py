@@ -1,0 +1,241 @@
+"""The ``zoo compare`` report: the terminal table, ``results.json``, ``timings.json``, PNG
+figures and a self-contained ``index.html`` that links only the PNGs beside it.
+
+``results.json`` holds every number of the table except the seconds, so two runs with the
+same seed write the same bytes; the seconds go to ``timings.json``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+
+from .compare import DECIMALS, CompareResult
+
+#: (heading, row key) of the table, in order; "seconds" comes from the timings
+COLUMNS = (
+    ("family", "family"),
+    ("params", "params"),
+    ("log10 full/params", "log10_ratio"),
+    ("local Markov", "local_markov"),
+    ("d-sep marginal", "dsep_marginal"),
+    ("d-sep given", "dsep_given"),
+    ("method", "method"),
+    ("R-hat max", "rhat_max"),
+    ("ESS bulk", "ess_bulk_min"),
+    ("ESS tail", "ess_tail_min"),
+    ("div", "divergences"),
+    ("E-BFMI | k-hat", "ebfmi_or_khat"),
+    ("nats/item", "nats_per_item"),
+    ("bits/dim", "bits_per_dim"),
+    ("seconds", "seconds"),
+)
+
+
+def _cell(row: dict, key: str, timings: dict | None) -> str:
+    if key == "seconds":
+        total = (timings or {}).get(row["family"], {}).get("total")
+        return "-" if total is None else f"{total:.1f}"
+    if key == "method":
+        return row["method"] + (f" ({row['guide']})" if row.get("guide") else "")
+    if key == "ebfmi_or_khat":
+        key = "ebfmi_min" if row["method"] == "nuts" else "khat"
+    value = row.get(key)
+    if value is None:
+        return "-"
+    if key in DECIMALS and DECIMALS[key] > 0:
+        return f"{value:.{DECIMALS[key]}f}"
+    return str(value)
+
+
+def table_cells(rows: list[dict], timings: dict | None = None) -> list[list[str]]:
+    """The table as text cells, heading row first."""
+    return [[h for h, _ in COLUMNS]] + [
+        [_cell(row, key, timings) for _, key in COLUMNS] for row in rows
+    ]
+
+
+def format_table(rows: list[dict], timings: dict | None = None) -> str:
+    """The comparison as a terminal table, then each row's reason for its method."""
+    cells = table_cells(rows, timings)
+    widths = [max(len(r[j]) for r in cells) for j in range(len(COLUMNS))]
+    lines = []
+    for i, r in enumerate(cells):
+        lines.append(
+            "  ".join(
+                c.ljust(w) if j == 0 else c.rjust(w)
+                for j, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.append("why each method:")
+    lines += [f"  {row['family']}: {row['method_reason']}" for row in rows]
+    return "\n".join(lines)
+
+
+def results_json(result: CompareResult) -> str:
+    """The text of ``results.json``: every repeatable number, keys sorted."""
+    from .card import jsonable
+
+    return json.dumps(jsonable(result.results()), indent=2, sort_keys=True) + "\n"
+
+
+def build_figures(result: CompareResult) -> dict:
+    """The report's figures by file name (matplotlib ``Figure`` objects, not yet saved)."""
+    import graphs
+
+    from .figures import (
+        elbo_figure,
+        frontier_figure,
+        learning_figure,
+        rank_figure,
+        sample_grid_figure,
+    )
+
+    figures = {}
+    for name, fitted in result.fits.items():
+        dag = fitted.model.dag
+        figures[f"dag-{name}.png"] = graphs.draw_dag(dag, title=name)
+        hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
+        figures[f"independence-{name}.png"] = graphs.draw_pairwise(
+            graphs.pairwise_matrix(dag, given=hidden), title=name
+        )
+        if fitted.method == "svi":
+            figures[f"elbo-{name}.png"] = elbo_figure(fitted.elbo)
+        else:
+            figures[f"rank-{name}.png"] = rank_figure(fitted)
+    if result.shape is not None and result.samples:
+        figures["samples.png"] = sample_grid_figure(result.samples, result.shape)
+    figures["frontier.png"] = frontier_figure(result.rows)
+    figures["learning.png"] = learning_figure(result.curves)
+    return figures
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_report(result: CompareResult, out_dir, figures: dict | None = None) -> list[str]:
+    """Write ``results.json``, ``timings.json``, the figures and ``index.html`` into
+    ``out_dir`` (each under a temporary name, then renamed); returns the file names."""
+    import graphs
+
+    from .card import jsonable
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = build_figures(result) if figures is None else figures
+    for name, fig in figures.items():
+        graphs.save_figure(fig, out / name)
+    _write_text(out / "results.json", results_json(result))
+    timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
+    _write_text(out / "timings.json", timings)
+    _write_text(out / "index.html", _html(result, list(figures)))
+    return ["index.html", "results.json", "timings.json", *figures]
+
+
+def _table_html(cells: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cells[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>\n" for r in cells[1:]
+    )
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>"
+
+
+def _img(name: str, alt: str) -> str:
+    src = html.escape(name, quote=True)
+    return f'<a href="{src}"><img src="{src}" alt="{html.escape(alt, quote=True)}"></a>'
+
+
+_CSS = """
+body { font-family: sans-serif; margin: 2em; max-width: 80em; color: #222; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; border: 1px solid #eee; margin: 0.3em 0; }
+.pair { display: flex; gap: 1em; flex-wrap: wrap; align-items: flex-start; }
+.pair img { max-width: 38em; }
+"""
+
+
+def _html(result: CompareResult, figures: list[str]) -> str:
+    esc = html.escape
+    data = result.data
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>zoo compare</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>zoo compare: every family on one dataset</h1>",
+        f"<p>Data: {esc(str(data.get('train', 'data')))} "
+        f"({esc(str(data.get('train_items', '?')))} training items, "
+        f"{esc(str(data.get('test_items', '?')))} held out); budget "
+        f"<code>{esc(result.budget)}</code>, seed {result.seed}.</p>",
+        '<p>Numbers below are those of <a href="results.json">results.json</a>, which a '
+        "second run with the same seed reproduces exactly; seconds vary between runs and are "
+        'kept apart in <a href="timings.json">timings.json</a>. "log10 full/params" is the '
+        "log10 of the full joint table's parameter count over the family's; d-sep shares are "
+        "the shares of variable pairs d-separated given nothing and given the label or latent "
+        "class; held-out scores are nats per item and bits per dimension (lower is better).</p>",
+        "<h2>The table</h2>",
+        _table_html(table_cells(result.rows, result.timings)),
+        "<h2>Why each method</h2>",
+        "<ul>",
+    ]
+    parts += [
+        f"<li><b>{esc(r['family'])}</b> ({esc(r['method'])}): {esc(r['method_reason'])}</li>"
+        for r in result.rows
+    ]
+    parts.append("</ul>")
+    shown = set(figures)
+    for name, heading in (
+        ("frontier.png", "Frontier: parameters against held-out nats"),
+        ("learning.png", "Learning curves: held-out nats against training items"),
+        ("samples.png", "Posterior-predictive samples"),
+    ):
+        if name in shown:
+            parts += [f"<h2>{esc(heading)}</h2>", _img(name, heading)]
+    if "learning.png" in shown:
+        parts.append(_curves_html(result))
+    parts.append("<h2>Each family</h2>")
+    for row in result.rows:
+        fam = row["family"]
+        parts.append(f'<h3>{esc(fam)}</h3><div class="pair">')
+        for prefix, alt in (
+            ("dag", "DAG"),
+            ("independence", "independence heat map"),
+            ("rank", "rank plots"),
+            ("elbo", "ELBO curve"),
+        ):
+            name = f"{prefix}-{fam}.png"
+            if name in shown:
+                parts.append(_img(name, f"{fam}: {alt}"))
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _curves_html(result: CompareResult) -> str:
+    sizes = sorted({p["train_items"] for pts in result.curves.values() for p in pts})
+    if not sizes:
+        return "<p>No learning curves at this budget.</p>"
+    cells = [["family", *[str(m) for m in sizes], "how"]]
+    for name, pts in result.curves.items():
+        by = {p["train_items"]: p for p in pts}
+        how = sorted({p["method"] for p in pts} - {"fit"})
+        row = [name] + [
+            "-" if by.get(m, {}).get("nats_per_item") is None else f"{by[m]['nats_per_item']:.3f}"
+            for m in sizes
+        ]
+        cells.append(row + [", ".join(how) or "not at this budget"])
+    return _table_html(cells)
