@@ -106,6 +106,11 @@ class TabularModel(Model):
             out[c] = np.stack(cols, axis=1)
         return out
 
+    def _config(self, node: str, values: dict, n: int) -> jnp.ndarray:
+        """Row of each item's parent configuration, from per-node value vectors."""
+        pairs = zip(self.dag.parents(node), self._strides[node], strict=True)
+        return sum((values[p] * int(s) for p, s in pairs), start=jnp.zeros(n, dtype=jnp.int32))
+
     def counts(self, data: Dataset) -> dict[int, np.ndarray]:
         """Sufficient statistics: per card group, ``(rows, c)`` counts of each state."""
         out = {}
@@ -148,13 +153,7 @@ class TabularModel(Model):
             for node in self.dag.topological_order():
                 c = self.dag.card(node)
                 offset, _ = self._rows[node]
-                config = sum(
-                    (
-                        seen[p] * int(s)
-                        for p, s in zip(self.dag.parents(node), self._strides[node], strict=True)
-                    ),
-                    start=jnp.zeros(n, dtype=jnp.int32),
-                )
+                config = self._config(node, seen, n)
                 obs = None if values is None else values[:, self._col[node]]
                 seen[node] = numpyro.sample(
                     node, dist.Categorical(probs[c][offset + config]), obs=obs
@@ -179,12 +178,12 @@ class TabularModel(Model):
     def log_likelihood(self, draws: Draws, data: Dataset) -> jnp.ndarray:
         return self._log_joint(draws, self.full_values(data))
 
-    def log_px(self, draws: Draws, data: Dataset) -> jnp.ndarray:
-        """log p(x): the label, if any, summed out exactly over its states."""
-        labels = self.dag.with_role("label")
-        if not labels:
-            return self.log_likelihood(draws, data)
-        label = labels[0]
+    def label_log_joint(self, draws: Draws, data: Dataset) -> jnp.ndarray:
+        """``(draws, items, K)`` log p(label = k, x | theta) for each of the label's states
+        (the data's own labels, if any, are ignored)."""
+        label = self.label
+        if label is None:
+            raise ValueError(f"{self.family} has no label variable")
         filled = data if data.y is not None else _with_dummy_labels(data, self.dag.card(label))
         values = self.full_values(filled)
         col = self._col[label]
@@ -192,7 +191,13 @@ class TabularModel(Model):
         for k in range(self.dag.card(label)):
             values[:, col] = k
             per_state.append(self._log_joint(draws, values))
-        return jax.nn.logsumexp(jnp.stack(per_state), axis=0)
+        return jnp.stack(per_state, axis=-1)
+
+    def log_px(self, draws: Draws, data: Dataset) -> jnp.ndarray:
+        """log p(x): the label, if any, summed out exactly over its states."""
+        if self.label is None:
+            return self.log_likelihood(draws, data)
+        return jax.nn.logsumexp(self.label_log_joint(draws, data), axis=-1)
 
     def cpds(self, draws: Draws) -> dict[str, np.ndarray]:
         """Posterior-mean CPDs, shaped ``(card, *parent_cards)`` as in ``graphs``."""
@@ -219,11 +224,7 @@ class TabularModel(Model):
         values = {}
         for i, node in enumerate(self.dag.topological_order()):
             offset, _ = self._rows[node]
-            parents = self.dag.parents(node)
-            config = sum(
-                (values[p] * int(s) for p, s in zip(parents, self._strides[node], strict=True)),
-                start=jnp.zeros(n, dtype=jnp.int32),
-            )
+            config = self._config(node, values, n)
             p = probs[self.dag.card(node)][jnp.arange(n), offset + config]
             values[node] = jax.random.categorical(jax.random.fold_in(key, i), jnp.log(p))
         x = np.stack([as_numpy(values[v]) for v in self.observed], axis=1)

@@ -27,13 +27,7 @@ class NaiveBayes(TabularModel):
 
     def class_log_joint(self, draws: Draws, data: Dataset) -> jnp.ndarray:
         """``(draws, items, K)`` log p(y = k, x | theta)."""
-        values = self.full_values(_labelled(data, self.dag.card("y")))
-        col = list(self.dag.nodes).index("y")
-        out = []
-        for k in range(self.dag.card("y")):
-            values[:, col] = k
-            out.append(self._log_joint(draws, values))
-        return jnp.stack(out, axis=-1)
+        return self.label_log_joint(draws, data)
 
     def predict_proba(self, draws: Draws, data: Dataset, plugin: bool = False) -> np.ndarray:
         """``(items, K)`` class probabilities by Bayes' rule.
@@ -52,15 +46,6 @@ class NaiveBayes(TabularModel):
         if data.y is None:
             raise ValueError("accuracy needs labelled data")
         return float(np.mean(self.predict_proba(draws, data).argmax(axis=1) == data.y))
-
-
-def _labelled(data: Dataset, card: int) -> Dataset:
-    if data.y is not None:
-        return data
-    zeros = np.zeros(data.n_items, dtype=np.int32)
-    return Dataset(
-        data.x, data.names, data.cards, zeros, card, data.shape, data.states, data.source
-    )
 
 
 def build(dag: DAG, alpha: float = 1.0, **_) -> NaiveBayes:
