@@ -172,15 +172,13 @@ def fit_card(
 
 def _label_scores(model, result, test) -> dict:
     """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
-    import math
-
-    import jax
     import jax.numpy as jnp
+
+    from .evaluate import predictive_per_item
 
     draws = result.draws()
     log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
-    per_item = jax.nn.logsumexp(log_joint, axis=0) - math.log(log_joint.shape[0])
-    out = {"nats_per_item_joint": -float(jnp.mean(per_item))}
+    out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
     if hasattr(model, "accuracy"):
         out["accuracy"] = float(model.accuracy(draws, test))
     return out

@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -332,10 +331,9 @@ def _samples(fitted, seed: int) -> np.ndarray:
 
 def _point_score(model, draws: dict, test: Dataset) -> float:
     """Held-out nats per item of a posterior given as ``draws`` (no fit object needed)."""
-    from .evaluate import heldout
+    from .evaluate import score
 
-    shim = SimpleNamespace(model=model, draws=lambda: draws)
-    return heldout(shim, test)["nats_per_item"]
+    return score(model, draws, test)["nats_per_item"]
 
 
 def _curve(

@@ -19,11 +19,15 @@ from .data import Dataset
 from .models._base import as_numpy
 
 
-def heldout(result, test: Dataset) -> dict:
-    """Held-out log predictive density of ``test`` under the posterior of ``result``."""
-    result.model.check_data(test)
-    log_px = result.model.log_px(result.draws(), test)  # (draws, items)
-    per_item = jax.nn.logsumexp(log_px, axis=0) - math.log(log_px.shape[0])
+def predictive_per_item(log_lik: jnp.ndarray) -> jnp.ndarray:
+    """Per item, the log of the posterior-mean likelihood, from ``(draws, items)`` logs."""
+    return jax.nn.logsumexp(log_lik, axis=0) - math.log(log_lik.shape[0])
+
+
+def score(model, draws, test: Dataset) -> dict:
+    """Held-out log predictive density of ``test`` under posterior ``draws`` of ``model``."""
+    model.check_data(test)
+    per_item = predictive_per_item(model.log_px(draws, test))
     nats = -float(jnp.mean(per_item))
     return {
         "nats_per_item": nats,
@@ -31,6 +35,11 @@ def heldout(result, test: Dataset) -> dict:
         "items": test.n_items,
         "per_item": as_numpy(per_item),
     }
+
+
+def heldout(result, test: Dataset) -> dict:
+    """Held-out log predictive density of ``test`` under the posterior of ``result``."""
+    return score(result.model, result.draws(), test)
 
 
 def loo(result) -> dict:
