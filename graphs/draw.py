@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Patch
 
+from ._files import atomic_path
 from .dag import DAG
 from .independence import PairwiseMatrix
 
@@ -308,13 +308,6 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
             f"cannot save a figure as {path.suffix or '(no suffix)'!r}; use one of {list(SUFFIXES)}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name opened with "x" (not mkstemp, which would leave the file mode 0600).
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")
     return path

@@ -24,7 +24,6 @@ import difflib
 import functools
 import gzip
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._files import atomic_path
 from .dag import DAG, Variable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pgmpy loads on first use
@@ -339,16 +339,9 @@ def to_bif(dag: DAG, path: str | os.PathLike) -> None:
     text = str(BIFWriter(model))
 
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            data = text.encode("utf-8")
-            f.write(gzip.compress(data) if path.suffix == ".gz" else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    data = text.encode("utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
 
 
 __all__ = ["from_bif", "from_pgmpy", "load_network", "network_names", "to_bif", "to_pgmpy"]

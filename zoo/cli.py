@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from graphs._files import atomic_path
+
 from .models import FAMILIES, get_family
 
 EXIT_USAGE = 2
@@ -385,13 +387,8 @@ def _write_out(out: Path, result, card_json: str, figures: dict) -> None:
         ("card.json", lambda tmp: tmp.write_text(card_json + "\n", encoding="utf-8")),
     ]
     for name, write in writes:
-        tmp = out / f".{name}.{os.getpid()}.tmp"
-        try:
+        with atomic_path(out / name) as tmp:
             write(tmp)
-            os.replace(tmp, out / name)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
     for name, fig in figures.items():
         graphs.save_figure(fig, out / name)
     _note(f"wrote {out}/: {', '.join(['idata.nc', 'card.json', *figures])}")

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from graphs._files import atomic_path
+
 if TYPE_CHECKING:  # graphs is light, but data needs only the DAG's interface
     from graphs import DAG
 
@@ -510,16 +512,10 @@ def save_csv(data: Dataset, path: str | os.PathLike, label: str = "y") -> Path:
         header.append(label)
         states = data.states.get(label)
         cols.append([states[c] for c in data.y] if states else [str(c) for c in data.y])
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(zip(*cols, strict=True))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(zip(*cols, strict=True))
     return path
 
 

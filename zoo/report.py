@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
+
+from graphs._files import atomic_path
 
 from .compare import DECIMALS, CompareResult
 
@@ -116,13 +117,8 @@ def build_figures(result: CompareResult) -> dict:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_report(result: CompareResult, out_dir, figures: dict | None = None) -> list[str]:
