@@ -307,6 +307,9 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
         raise ValueError(
             f"cannot save a figure as {path.suffix or '(no suffix)'!r}; use one of {list(SUFFIXES)}"
         )
+    existing = next(p for p in path.parents if p.exists())  # the nearest existing parent
+    if not existing.is_dir():
+        raise ValueError(f"cannot save a figure to {str(path)!r}: {str(existing)!r} is a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "xb") as fh:
         fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")

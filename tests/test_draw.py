@@ -204,3 +204,11 @@ def test_save_figure_rejects_other_suffixes(tmp_path):
     with pytest.raises(ValueError, match=r"'\.pdf'.*\.png.*\.svg"):
         save_figure(fig, tmp_path / "grid.pdf")
     assert not list(tmp_path.iterdir())
+
+
+def test_save_figure_names_a_file_in_the_way(tmp_path):
+    fig = draw_dag(families.markov_chain(4))
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ValueError, match=r"/afile' is a file$"):
+        save_figure(fig, tmp_path / "afile" / "sub" / "x.png")
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
