@@ -1,4 +1,5 @@
-"""Structure of generative models: DAGs, exact parameter counts, independencies, drawings.
+"""Structure of generative models: DAGs (with plates), exact parameter counts, independencies,
+drawings.
 
 ``graphs`` never imports JAX, NumPyro or ArviZ, so it loads fast. Drawing (matplotlib) and
 pgmpy interop load on first use.
@@ -14,7 +15,7 @@ from .counting import (
     masked_count,
     param_count,
 )
-from .dag import DAG, ROLES, Variable
+from .dag import DAG, ROLES, Plate, Variable
 from .families import (
     autoregressive,
     independent,
@@ -35,6 +36,7 @@ from .independence import (
     reachable,
 )
 from .independence import summary as independence_summary
+from .plates import unroll
 
 _LAZY = {
     "draw_dag": "draw",
@@ -63,6 +65,7 @@ __all__ = [
     "DAG",
     "ROLES",
     "PairwiseMatrix",
+    "Plate",
     "Statement",
     "Variable",
     "autoregressive",
@@ -87,5 +90,6 @@ __all__ = [
     "pairwise_matrix",
     "param_count",
     "reachable",
+    "unroll",
     *_LAZY,
 ]

@@ -13,14 +13,29 @@ import numpy as np
 
 from .dag import DAG
 
+COUNTED_ROLES = ("observed", "label")  # the variables a full joint table is over
+
+
+def _require_finite(dag: DAG, nodes: Iterable[str]) -> None:
+    """Raise ``ValueError`` naming the first of ``nodes`` with no finite number of states."""
+    for n in nodes:
+        if dag.card(n) is None:
+            raise ValueError(
+                f"node {n!r} of DAG {dag.name!r} has no finite number of states; "
+                f"tabular counts need discrete variables"
+            )
+
 
 def param_count(dag: DAG) -> int:
     """Free parameters of tabular CPDs: ``sum_i (card_i - 1) * prod(card of parents of i)``.
+
+    Raises ``ValueError`` naming the first node whose card is ``None``.
 
     >>> from graphs.families import naive_bayes
     >>> param_count(naive_bayes(64, classes=10))  # (K - 1) + K n
     649
     """
+    _require_finite(dag, dag.nodes)
     return sum(
         (dag.card(n) - 1) * math.prod(dag.card(p) for p in dag.parents(n)) for n in dag.nodes
     )
@@ -30,12 +45,15 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
     """Free parameters of an unrestricted joint table, ``prod(cards) - 1``.
 
     By default over the variables a user sees (observed and label); latent variables are
-    summed out of the distribution being modelled, so they are left out.
+    summed out of the distribution being modelled and deterministic ones are functions of
+    the others, so both are left out. Raises ``ValueError`` naming the first counted node
+    whose card is ``None``.
     """
     if nodes is None:
-        nodes = [n for n in dag.nodes if dag.role(n) != "latent"]
+        nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
     nodes = list(nodes)
     dag.check_nodes(nodes)
+    _require_finite(dag, nodes)
     return math.prod(dag.card(n) for n in nodes) - 1
 
 
@@ -51,6 +69,7 @@ def logistic_count(dag: DAG) -> int:
     parents, one-hot coded: per non-reference state, a bias plus one weight per parent
     state beyond the first. Fully visible sigmoid belief net over ``n`` bits: ``n(n+1)/2``.
     """
+    _require_finite(dag, dag.nodes)
     return sum(
         (dag.card(n) - 1) * (1 + sum(dag.card(p) - 1 for p in dag.parents(n))) for n in dag.nodes
     )

@@ -1,10 +1,12 @@
-"""The DAG value type: a frozen, validated directed acyclic graph over discrete variables.
+"""The DAG value type: a frozen, validated directed acyclic graph.
 
 A :class:`DAG` *has* a networkx graph (it is not a subclass of one), checks it once at
 construction and never changes afterwards. Each variable carries its number of states
-(``card``), a ``role`` (observed, latent or label), an optional pixel position
-``(row, col)``, optional state names, and the DAG may carry conditional probability
-tables (CPDs) for the variables, as read from pgmpy or a BIF file.
+(``card``; ``None`` for a continuous or otherwise unbounded variable), a ``role``
+(observed, latent, label or deterministic), an optional pixel position ``(row, col)`` and
+optional state names. The DAG may carry conditional probability tables (CPDs) for discrete
+variables, as read from pgmpy or a BIF file, and :class:`Plate` objects: named groups of
+nodes that repeat ``size`` times, as in a NumPyro ``plate`` (see :func:`graphs.unroll`).
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ from types import MappingProxyType
 import networkx as nx
 import numpy as np
 
-ROLES = ("observed", "latent", "label")
+# "deterministic" is a NumPyro ``deterministic`` site: a function of its parents.
+ROLES = ("observed", "latent", "label", "deterministic")
 
 
 @dataclass(frozen=True)
 class Variable:
-    """One discrete variable of a DAG.
+    """One variable of a DAG.
 
-    ``card`` is the number of states (2 for binary), ``role`` one of :data:`ROLES`,
-    ``pos`` an optional ``(row, col)`` pixel position, ``states`` optional state names.
+    ``card`` is the number of states (2 for binary), or ``None`` when the variable has no
+    finite set of states (a Normal, a Poisson, a vector-valued site); ``role`` is one of
+    :data:`ROLES`, ``pos`` an optional ``(row, col)`` pixel position, ``states`` optional
+    state names (only for a finite ``card``).
     """
 
     name: str
-    card: int = 2
+    card: int | None = 2
     role: str = "observed"
     pos: tuple[int, int] | None = None
     states: tuple[str, ...] | None = None
@@ -36,14 +41,17 @@ class Variable:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"variable names must be non-empty strings, got {self.name!r}")
-        if isinstance(self.card, bool) or not isinstance(self.card, int | np.integer):
-            raise ValueError(f"variable {self.name!r}: card must be an int >= 2, got {self.card!r}")
-        if self.card < 2:
-            raise ValueError(
-                f"variable {self.name!r}: card must be >= 2 (a variable needs at least two "
-                f"states), got {self.card}"
-            )
-        object.__setattr__(self, "card", int(self.card))
+        if self.card is not None:
+            if isinstance(self.card, bool) or not isinstance(self.card, int | np.integer):
+                raise ValueError(
+                    f"variable {self.name!r}: card must be an int >= 2 or None, got {self.card!r}"
+                )
+            if self.card < 2:
+                raise ValueError(
+                    f"variable {self.name!r}: card must be >= 2 (a variable needs at least two "
+                    f"states), got {self.card}"
+                )
+            object.__setattr__(self, "card", int(self.card))
         if self.role not in ROLES:
             raise ValueError(
                 f"variable {self.name!r}: unknown role {self.role!r}; expected one of {list(ROLES)}"
@@ -57,6 +65,10 @@ class Variable:
                 )
             object.__setattr__(self, "pos", (int(pos[0]), int(pos[1])))
         if self.states is not None:
+            if self.card is None:
+                raise ValueError(
+                    f"variable {self.name!r}: state names need a finite card, but card is None"
+                )
             states = tuple(str(s) for s in self.states)
             if len(states) != self.card:
                 raise ValueError(
@@ -67,8 +79,53 @@ class Variable:
             object.__setattr__(self, "states", states)
 
 
+@dataclass(frozen=True)
+class Plate:
+    """A named group of nodes repeated ``size`` times (a NumPyro ``plate``).
+
+    ``members`` are node names; a :class:`DAG` checks that they are its nodes and keeps them
+    in its node order.
+
+    >>> Plate("schools", 8, ("theta", "y"))
+    Plate(name='schools', size=8, members=('theta', 'y'))
+    """
+
+    name: str
+    size: int
+    members: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"plate names must be non-empty strings, got {self.name!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int | np.integer):
+            raise ValueError(f"plate {self.name!r}: size must be a positive int, got {self.size!r}")
+        if self.size < 1:
+            raise ValueError(f"plate {self.name!r}: size must be a positive int, got {self.size}")
+        object.__setattr__(self, "size", int(self.size))
+        # A bare string would silently become one member per character.
+        if isinstance(self.members, str):
+            raise ValueError(
+                f"plate {self.name!r}: members must be a sequence of node names, "
+                f"got the string {self.members!r}"
+            )
+        members = tuple(self.members)
+        if not members:
+            raise ValueError(f"plate {self.name!r} has no members")
+        for m in members:
+            if not isinstance(m, str) or not m:
+                raise ValueError(
+                    f"plate {self.name!r}: members must be non-empty node names, got {m!r}"
+                )
+        seen: set[str] = set()
+        for m in members:
+            if m in seen:
+                raise ValueError(f"plate {self.name!r}: member {m!r} appears twice")
+            seen.add(m)
+        object.__setattr__(self, "members", members)
+
+
 class DAG:
-    """A validated, immutable DAG over discrete variables.
+    """A validated, immutable DAG.
 
     Parameters
     ----------
@@ -81,13 +138,18 @@ class DAG:
         A label for reports and drawings.
     cpds:
         Optional mapping ``node -> array`` of shape ``(card, *parent_cards)`` with parents in
-        :meth:`parents` order; each column sums to one.
+        :meth:`parents` order; each column sums to one. Every variable needs a finite card.
+    plates:
+        :class:`Plate` objects. They keep the order given (for nested plates, outermost
+        first: it is the index order of :func:`graphs.unroll`); each plate's members are
+        kept in node order.
 
     Raises
     ------
     ValueError
         On a repeated name, an edge to an unknown node, a self-loop or a cycle (named),
-        or a CPD of the wrong shape.
+        a CPD of the wrong shape or for a variable without a finite card, a repeated plate
+        name or a plate member that is not a node.
 
     Examples
     --------
@@ -96,7 +158,17 @@ class DAG:
     ('rain', 'sprinkler')
     """
 
-    __slots__ = ("_cache", "_cpds", "_graph", "_index", "_name", "_parents", "_vars")
+    __slots__ = (
+        "_cache",
+        "_cpds",
+        "_graph",
+        "_index",
+        "_name",
+        "_parents",
+        "_plates",
+        "_plates_of",
+        "_vars",
+    )
 
     def __init__(
         self,
@@ -105,6 +177,7 @@ class DAG:
         *,
         name: str = "dag",
         cpds: Mapping[str, np.ndarray] | None = None,
+        plates: Iterable[Plate] = (),
     ) -> None:
         vars_: dict[str, Variable] = {}
         for v in variables:
@@ -136,6 +209,8 @@ class DAG:
             n: tuple(sorted(graph.predecessors(n), key=self._index.__getitem__)) for n in vars_
         }
         self._name = str(name)
+        self._plates = self._check_plates(plates)
+        self._plates_of = {n: tuple(p.name for p in self._plates if n in p.members) for n in vars_}
         self._cpds = None if cpds is None else self._check_cpds(cpds)
         self._cache: dict = {}  # derived structure (closures), safe because the DAG never changes
 
@@ -167,6 +242,16 @@ class DAG:
         """Read-only CPD arrays, or ``None`` when the DAG carries no parameters."""
         return None if self._cpds is None else MappingProxyType(self._cpds)
 
+    @property
+    def plates(self) -> tuple[Plate, ...]:
+        """The plates, in the order given; members in node order."""
+        return self._plates
+
+    def plates_of(self, node: str) -> tuple[str, ...]:
+        """Names of the plates that contain ``node``, in :attr:`plates` order."""
+        self.check_nodes([node])
+        return self._plates_of[node]
+
     def __len__(self) -> int:
         return len(self._vars)
 
@@ -180,7 +265,8 @@ class DAG:
         self.check_nodes([node])
         return self._vars[node]
 
-    def card(self, node: str) -> int:
+    def card(self, node: str) -> int | None:
+        """Number of states, or ``None`` when ``node`` has no finite set of states."""
         return self.variable(node).card
 
     def role(self, node: str) -> str:
@@ -258,12 +344,61 @@ class DAG:
 
     # -- making new values ---------------------------------------------------------------
     def with_cpds(self, cpds: Mapping[str, np.ndarray] | None) -> DAG:
-        return DAG(self.variables, self.edges, name=self._name, cpds=cpds)
+        return DAG(self.variables, self.edges, name=self._name, cpds=cpds, plates=self._plates)
 
     def renamed(self, name: str) -> DAG:
-        return DAG(self.variables, self.edges, name=name, cpds=self._cpds)
+        return DAG(self.variables, self.edges, name=name, cpds=self._cpds, plates=self._plates)
+
+    def restricted(self, nodes: str | Iterable[str]) -> DAG:
+        """The sub-DAG induced by ``nodes``: those variables (in this DAG's node order), the
+        edges among them, plates trimmed to the kept members (a plate left empty is
+        dropped), and no CPDs (a kept node may lose parents).
+
+        >>> dag = DAG(["a", "b", "c"], [("a", "b"), ("b", "c")])
+        >>> dag.restricted(["c", "b"]).edges
+        (('b', 'c'),)
+        """
+        names = as_names(nodes)
+        self.check_nodes(names)
+        keep = set(names)
+        plates = []
+        for p in self._plates:
+            members = tuple(m for m in p.members if m in keep)
+            if members:
+                plates.append(Plate(p.name, p.size, members))
+        return DAG(
+            [v for n, v in self._vars.items() if n in keep],
+            [(u, v) for u, v in self.edges if u in keep and v in keep],
+            name=self._name,
+            plates=plates,
+        )
+
+    def _check_plates(self, plates: Iterable[Plate]) -> tuple[Plate, ...]:
+        out: list[Plate] = []
+        names: set[str] = set()
+        for p in plates:
+            if not isinstance(p, Plate):
+                raise ValueError(f"plates must be Plate objects, got {p!r}")
+            if p.name in names:
+                raise ValueError(f"plate names must be unique: {p.name!r} appears twice")
+            names.add(p.name)
+            for m in p.members:
+                if m not in self._vars:
+                    raise ValueError(
+                        f"plate {p.name!r} names unknown node {m!r} (not in DAG {self._name!r})"
+                    )
+            # Node order makes equal plates compare equal whatever order members were listed.
+            members = tuple(sorted(p.members, key=self._index.__getitem__))
+            out.append(p if members == p.members else Plate(p.name, p.size, members))
+        return tuple(out)
 
     def _check_cpds(self, cpds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        for n, var in self._vars.items():
+            if var.card is None:
+                raise ValueError(
+                    f"CPDs given, but node {n!r} has no finite number of states "
+                    f"(card None); CPD tables need discrete variables"
+                )
         missing = [n for n in self._vars if n not in cpds]
         if missing:
             raise ValueError(f"CPDs given but missing for nodes {missing}")
@@ -285,7 +420,7 @@ class DAG:
 
     # -- value semantics -----------------------------------------------------------------
     def _key(self):
-        return (self.variables, frozenset(self.edges))
+        return (self.variables, frozenset(self.edges), self._plates)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DAG):
@@ -302,8 +437,11 @@ class DAG:
         return hash(self._key())
 
     def __repr__(self) -> str:
+        k = len(self._plates)
+        plates = f", {k} plate{'s' if k > 1 else ''}" if k else ""
         return (
-            f"DAG({self._name!r}, {len(self._vars)} nodes, {self._graph.number_of_edges()} edges)"
+            f"DAG({self._name!r}, {len(self._vars)} nodes, "
+            f"{self._graph.number_of_edges()} edges{plates})"
         )
 
 

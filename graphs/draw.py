@@ -1,14 +1,16 @@
 """Drawings of DAGs and of pairwise d-separation matrices, with matplotlib only.
 
-This module owns node placement (:func:`layout`: a pixel grid or topological layers),
-the DAG picture (:func:`draw_dag`), the d-separation heat map (:func:`draw_pairwise`) and
-atomic saving (:func:`save_figure`). It builds :class:`~matplotlib.figure.Figure` objects
+This module owns node placement (:func:`layout`: a pixel grid or topological layers, with
+each plate's members kept together), the DAG picture (:func:`draw_dag`: nodes, edges and
+plate boxes), the d-separation heat map (:func:`draw_pairwise`) and atomic saving
+(:func:`save_figure`). It builds :class:`~matplotlib.figure.Figure` objects
 directly on the Agg canvas and never touches pyplot's global state, so it is safe in
 tests, servers and threads.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 from collections.abc import Mapping
@@ -20,8 +22,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, FancyArrowPatch, Patch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch
 
 from ._files import atomic_path
 from .dag import DAG
@@ -33,9 +36,15 @@ ROLE_STYLE = {  # role -> (face, edge): observed shaded, latent open, label gold
     "observed": ("#a9a9a9", "#333333"),
     "latent": ("#ffffff", "#000000"),
     "label": ("#f5b300", "#7a5900"),
+    "deterministic": ("#ffffff", "#000000"),  # open like latent, but with a dashed outline
 }
+ROLE_LINESTYLE = {"deterministic": (0, (2.5, 1.5))}  # role -> outline dash (default solid)
 MAX_ARROWS = 400  # above this, per-edge arrows are slow and unreadable: use one LineCollection
 RADIUS = 0.3  # node radius in layout units (grid cells and layers are 1 unit apart)
+PLATE_PAD = 0.4  # gap from a plate's outermost member centres to its box, in layout units
+PLATE_STEP = 0.14  # extra gap per plate nested inside, so nested boxes do not touch
+PLATE_LABEL = 0.17  # room for a plate's "name  N=size" label along its bottom edge
+PLATE_MAX_PAD = 0.95  # under one layer: a box never reaches the centres of the next layer
 
 
 def layout(dag: DAG, kind: str = "auto") -> dict[str, tuple[float, float]]:
@@ -45,6 +54,12 @@ def layout(dag: DAG, kind: str = "auto") -> dict[str, tuple[float, float]]:
     label nodes in a row centred above the grid; ``"layered"`` puts the topological
     generations in rows (roots on top) ordered by the barycentre of their parents;
     ``"auto"`` picks ``"grid"`` when ``dag.has_positions`` and ``"layered"`` otherwise.
+
+    When the DAG has plates, the layered layout gives each plate a band of columns of its
+    own across all layers: its members sit inside the band, every other node outside it,
+    so a box around the members encloses no other node. This holds for disjoint and nested
+    plates; crossed plates (a node in two plates neither of which holds the other) are
+    placed as well as they can be.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown layout kind {kind!r}; expected one of {list(KINDS)}")
@@ -78,6 +93,14 @@ def _grid(dag: DAG) -> dict[str, tuple[float, float]]:
 
 
 def _layered(dag: DAG) -> dict[str, tuple[float, float]]:
+    layers, x = _barycentre_layers(dag)
+    depth = {n: d for d, layer in enumerate(layers) for n in layer}
+    if dag.plates:
+        x = _plate_columns(dag, x, depth)
+    return {n: (x[n], -float(d)) for d, layer in enumerate(layers) for n in layer}
+
+
+def _barycentre_layers(dag: DAG) -> tuple[list[list[str]], dict[str, float]]:
     index = {n: i for i, n in enumerate(dag.nodes)}
     depth = {n: d for d, g in enumerate(nx.topological_generations(dag.graph)) for n in g}
     # A root sits just above its highest child, so edges from roots stay short.
@@ -110,7 +133,149 @@ def _layered(dag: DAG) -> dict[str, tuple[float, float]]:
         for i in order:
             layers[i] = reorder(layers[i], dag.parents if down else dag.children)
             place(layers[i])
-    return {n: (x[n], -float(depth)) for depth, layer in enumerate(layers) for n in layer}
+    return layers, x
+
+
+def _plate_chains(dag: DAG) -> dict[str, tuple[str, ...]]:
+    """Each node's plates, outermost first: a plate with more members encloses one with
+    fewer (exact for nested plates), ties broken by plate order."""
+    rank = {p.name: (-len(p.members), i) for i, p in enumerate(dag.plates)}
+    return {n: tuple(sorted(dag.plates_of(n), key=rank.__getitem__)) for n in dag.nodes}
+
+
+def _plate_heights(dag: DAG) -> dict[str, int]:
+    """How many levels of plates are drawn inside each plate (0 for an innermost one)."""
+    members = {p.name: frozenset(p.members) for p in dag.plates}
+    order = {p.name: i for i, p in enumerate(dag.plates)}
+
+    def inside(q: str, p: str) -> bool:
+        # Same members: the later plate is drawn inside (as in _plate_chains).
+        if q == p or not members[q] <= members[p]:
+            return False
+        return members[q] < members[p] or order[q] > order[p]
+
+    height: dict[str, int] = {}
+    for p in sorted(members, key=lambda q: (len(members[q]), -order[q])):  # innermost first
+        height[p] = 1 + max((height[q] for q in height if inside(q, p)), default=-1)
+    return height
+
+
+def _plate_pads(dag: DAG) -> dict[str, float]:
+    """Gap from each plate's outermost member centres to the sides and top of its box:
+    ``PLATE_PAD`` plus ``PLATE_STEP`` per level of plates inside it."""
+    heights = _plate_heights(dag)
+    return {p: min(PLATE_PAD + PLATE_STEP * h, PLATE_MAX_PAD) for p, h in heights.items()}
+
+
+def _plate_columns(dag: DAG, key: dict[str, float], depth: dict[str, int]) -> dict[str, float]:
+    """New x positions that give each plate its own band of columns.
+
+    The plates form a tree by nesting (:func:`_plate_chains`). Inside each plate (and at
+    the top), the sub-plates are laid side by side in the order of their members' mean
+    ``key`` (the plain barycentre x); the nodes directly in the plate go into the free
+    bands between sub-plates, by their own ``key``, one unit apart and centred per layer.
+    """
+    chains, pads = _plate_chains(dag), _plate_pads(dag)
+
+    def gap_after(pad: float | None, nxt: float | None) -> float:
+        if pad is not None and nxt is not None:  # box to box: both pads and a little air
+            return pad + nxt + 0.3
+        box = pad if pad is not None else nxt
+        # a node beside a box: its circle stays clear of the box
+        return 1.0 if box is None else max(1.0, box + RADIUS + 0.15)
+
+    def block(prefix: tuple[str, ...]) -> tuple[float, dict[str, float]]:
+        # Returns the span of the block's centres and their x, the left-most at 0.
+        k = len(prefix)
+        inside = [n for n in dag.nodes if chains[n][:k] == prefix]
+        subs: dict[tuple[str, ...], list[str]] = {}
+        for n in inside:
+            if len(chains[n]) > k:
+                subs.setdefault(chains[n][: k + 1], []).append(n)
+
+        def mean_key(c: tuple[str, ...]) -> float:
+            return sum(key[m] for m in subs[c]) / len(subs[c])
+
+        order = sorted(subs, key=mean_key)
+        cuts = [mean_key(c) for c in order]
+        free: list[list[str]] = [[] for _ in range(len(order) + 1)]
+        for n in sorted((n for n in inside if len(chains[n]) == k), key=key.__getitem__):
+            free[bisect.bisect_right(cuts, key[n])].append(n)
+        out: dict[str, float] = {}
+        right, last_pad = None, None  # right-most centre so far; pad of the box there
+        for i, nodes in enumerate(free):
+            if nodes:
+                counts: dict[int, int] = {}
+                for n in nodes:
+                    counts[depth[n]] = counts.get(depth[n], 0) + 1
+                width = max(counts.values()) - 1
+                start = 0.0 if right is None else right + gap_after(last_pad, None)
+                seen: dict[int, int] = {}
+                for n in nodes:  # already in key order
+                    d = depth[n]
+                    out[n] = start + (width - (counts[d] - 1)) / 2 + seen.get(d, 0)
+                    seen[d] = seen.get(d, 0) + 1
+                right, last_pad = start + width, None
+            if i < len(order):
+                pad = pads[order[i][-1]]
+                width, inner = block(order[i])
+                start = 0.0 if right is None else right + gap_after(last_pad, pad)
+                out.update({n: start + v for n, v in inner.items()})
+                right, last_pad = start + width, pad
+        return (0.0 if right is None else right), out
+
+    width, x = block(())
+    x = {n: v - width / 2 for n, v in x.items()}
+    # A layer that no plate box reaches needs no bands: there, nodes sit over (or under)
+    # their neighbours instead, e.g. the global parameters centred above a plate.
+    boxed = set()
+    for p in dag.plates:
+        layers = [depth[m] for m in p.members]
+        boxed.update(range(min(layers), max(layers) + 1))
+    for d in sorted(set(depth.values()) - boxed):
+        layer = sorted((n for n in dag.nodes if depth[n] == d), key=x.__getitem__)
+        want = []
+        for n in layer:
+            near = [x[m] for m in (*dag.parents(n), *dag.children(n))]
+            want.append(sum(near) / len(near) if near else x[n])
+        x.update(zip(layer, _spread(want), strict=True))
+    return x
+
+
+def _spread(want: list[float], gap: float = 1.0) -> list[float]:
+    """The positions closest to ``want`` (least squares) that keep their order and stay
+    ``gap`` apart: with ``y_i = x_i - i gap`` this is isotonic regression, solved by
+    pooling adjacent violators."""
+    blocks: list[list[float]] = []  # [mean of y, count]
+    for i, w in enumerate(want):
+        blocks.append([w - i * gap, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, c2 = blocks.pop()
+            m1, c1 = blocks.pop()
+            blocks.append([(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2])
+    ys = [m for m, c in blocks for _ in range(int(c))]
+    return [y + i * gap for i, y in enumerate(ys)]
+
+
+def plate_boxes(
+    dag: DAG, pos: Mapping[str, tuple[float, float]], below: float = 0.0
+) -> dict[str, tuple[float, float, float, float]]:
+    """Each plate's box ``(x0, y0, x1, y1)`` around its members' centres, in layout units.
+
+    The sides and top are ``PLATE_PAD`` from the outermost centres, plus ``PLATE_STEP`` per
+    level of plates inside; the bottom also leaves room for the plate's label (one more per
+    level, so nested labels do not overlap) and ``below`` for node names under the circles.
+    No side reaches a whole layer (1 unit) from the centres.
+    """
+    heights, pads = _plate_heights(dag), _plate_pads(dag)
+    out = {}
+    for p in dag.plates:
+        xy = np.array([pos[m] for m in p.members])
+        pad = pads[p.name]
+        lo, hi = xy.min(0), xy.max(0)
+        bottom = min(pad + PLATE_LABEL * (1 + heights[p.name]) + below, PLATE_MAX_PAD)
+        out[p.name] = (lo[0] - pad, lo[1] - bottom, hi[0] + pad, hi[1] + pad)
+    return out
 
 
 def draw_dag(
@@ -122,11 +287,16 @@ def draw_dag(
 ) -> Figure:
     """Draw ``dag`` and return the figure.
 
-    Nodes are circles with gid ``node:<name>`` (observed shaded grey, latent open, label
-    gold); edges are arrows with gid ``edge:<u>-><v>``, or, above ``MAX_ARROWS`` edges, one
-    faint ``LineCollection`` with gid ``edges``. ``labels`` is ``None`` (names when they
-    stay readable), ``True``/``False``, or a mapping from node to display text. Drawing
-    goes on ``ax`` when given, otherwise on a new figure sized to the layout.
+    Nodes are circles with gid ``node:<name>`` (observed shaded grey, latent and
+    deterministic open, deterministic with a dashed outline, label gold; a continuous node
+    looks like a discrete one); edges are arrows with gid ``edge:<u>-><v>``, or, above
+    ``MAX_ARROWS`` edges, one faint ``LineCollection`` with gid ``edges``. Each plate is a
+    rounded box with gid ``plate:<name>`` around its members (nested plates nest), labelled
+    ``"<name>  N=<size>"`` in its lower right corner (a text with gid
+    ``plate-label:<name>``). ``labels`` is ``None`` (names when they stay readable),
+    ``True``/``False``, or a mapping from node to display text; it does not affect plate
+    labels. Drawing goes on ``ax`` when given, otherwise on a new figure sized to the
+    layout.
     """
     pos = layout(dag, kind)
     n = len(dag)
@@ -140,6 +310,11 @@ def draw_dag(
     # the longest name (about 0.68 em per capital letter at 6.5 pt).
     inside = longest <= 4
     unit = 0.7 if inside else max(0.8, longest * 0.68 * 6.5 / 72 + 0.12)
+    boxes = plate_boxes(dag, pos, below=0.0 if inside else 0.2)
+    if boxes:  # the boxes stick out past the outermost centres: make room for them
+        corners = np.array(list(boxes.values()))
+        lo = np.minimum(lo, corners[:, :2].min(0) + 0.55)
+        hi = np.maximum(hi, corners[:, 2:].max(0) - 0.55)
     xlim = (lo[0] - 0.7, hi[0] + 0.7)
     ylim = (lo[1] - (0.7 if inside else 0.95), hi[1] + 0.7)
     width, height = xlim[1] - xlim[0], ylim[1] - ylim[0]
@@ -158,9 +333,19 @@ def draw_dag(
     box, (fw, fh) = ax.get_position(), fig.get_size_inches()
     points = 72 * min(box.width * fw / width, box.height * fh / height)  # points per unit
 
+    _draw_plates(ax, dag, boxes)
     for v, (cx, cy) in zip(dag.nodes, xy, strict=True):
-        face, edge = ROLE_STYLE[dag.role(v)]
-        c = Circle((cx, cy), RADIUS, facecolor=face, edgecolor=edge, linewidth=0.8, zorder=3)
+        role = dag.role(v)
+        face, edge = ROLE_STYLE[role]
+        c = Circle(
+            (cx, cy),
+            RADIUS,
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=0.8,
+            linestyle=ROLE_LINESTYLE.get(role, "solid"),
+            zorder=3,
+        )
         c.set_gid(f"node:{v}")
         ax.add_patch(c)
     # In a grid, bend edges between cells around the cells in between; edges from the nodes
@@ -182,10 +367,54 @@ def draw_dag(
     marks = {
         r: Line2D([], [], ls="", marker="o", ms=9, mfc=f, mec=e) for r, (f, e) in ROLE_STYLE.items()
     }
+    # A marker cannot have a dashed edge, so dashed roles get a circle patch in the legend.
+    for r, dash in ROLE_LINESTYLE.items():
+        face, edge = ROLE_STYLE[r]
+        marks[r] = Circle((0, 0), 1, facecolor=face, edgecolor=edge, linewidth=0.8, linestyle=dash)
     if roles:
         legend = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=8)
-        ax.legend([marks[r] for r in roles], roles, ncol=len(roles), **legend)
+        handler = HandlerPatch(patch_func=_legend_circle)
+        ax.legend(
+            [marks[r] for r in roles],
+            roles,
+            ncol=len(roles),
+            handler_map={marks[r]: handler for r in ROLE_LINESTYLE},
+            **legend,
+        )
     return fig
+
+
+def _legend_circle(legend, orig_handle, xdescent, ydescent, width, height, fontsize) -> Circle:
+    # Legend handle boxes are in points; 4.5 pt matches the ms=9 markers of the other roles.
+    return Circle((width / 2 - xdescent, height / 2 - ydescent), 4.5)
+
+
+def _draw_plates(ax, dag: DAG, boxes: Mapping[str, tuple[float, float, float, float]]) -> None:
+    for p in dag.plates:
+        x0, y0, x1, y1 = boxes[p.name]
+        box = FancyBboxPatch(
+            (x0, y0),
+            x1 - x0,
+            y1 - y0,
+            boxstyle="round,pad=0,rounding_size=0.12",
+            facecolor="none",
+            edgecolor="#555555",
+            linewidth=0.9,
+            zorder=1,
+        )
+        box.set_gid(f"plate:{p.name}")
+        ax.add_patch(box)
+        text = ax.text(
+            x1 - 0.06,
+            y0 + 0.05,
+            f"{p.name}  N={p.size}",
+            ha="right",
+            va="bottom",
+            fontsize=6,
+            color="#333333",
+            zorder=4,
+        )
+        text.set_gid(f"plate-label:{p.name}")
 
 
 def _draw_edges(ax, dag: DAG, pos, points: float, bendable: set[str]) -> None:

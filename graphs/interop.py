@@ -13,9 +13,12 @@ Conventions
 * State names: a variable with ``states=None`` becomes integer states ``0 .. card-1`` in
   pgmpy (pgmpy's own default), and integer states ``0 .. card-1`` read from pgmpy become
   ``states=None`` again. Any other state names are kept, as strings.
-* Roles: ``latent`` maps to pgmpy's ``latents``, ``label`` to a pgmpy role named "label".
-  Positions travel as the networkx node attribute ``pos``. In BIF files both are written as
-  ``property role = latent ;`` / ``property pos = row,col ;`` lines.
+* Roles: ``latent`` maps to pgmpy's ``latents``, ``label`` and ``deterministic`` to pgmpy
+  roles of those names. Positions travel as the networkx node attribute ``pos``. In BIF
+  files both are written as ``property role = latent ;`` / ``property pos = row,col ;``
+  lines.
+* Cards: pgmpy and BIF hold discrete variables only, so a DAG with a variable whose card is
+  ``None`` (continuous or unbounded) is refused, naming that variable.
 """
 
 from __future__ import annotations
@@ -78,8 +81,8 @@ def from_pgmpy(
     without a CPD takes its card from ``cards``, and a node with neither raises
     ``ValueError`` naming it. The DAG carries CPDs (converted to the zoo layout) only when
     every node has one. Nodes in ``model.latents`` get role "latent", nodes with pgmpy role
-    "label" get role "label", all others "observed". ``name`` defaults to ``model.name``,
-    else "bayesnet".
+    "label" or "deterministic" get that role, all others "observed". ``name`` defaults to
+    ``model.name``, else "bayesnet".
     """
     nodes = list(model.nodes())
     get_cpds = getattr(model, "get_cpds", None)
@@ -102,7 +105,10 @@ def from_pgmpy(
                 f"unknown; add a CPD or pass cards={{{n!r}: ...}}"
             )
         node_roles = model.nodes[n].get("roles") or ()
-        role = "latent" if n in latents else "label" if "label" in node_roles else "observed"
+        role = "latent" if n in latents else "observed"
+        for named in ("label", "deterministic"):
+            if role == "observed" and named in node_roles:
+                role = named
         pos = model.nodes[n].get("pos")
         pos = tuple(pos) if _is_int_pair(pos) else None
         variables.append(Variable(n, card, role=role, pos=pos, states=states))
@@ -170,17 +176,29 @@ def _pgmpy_states(var: Variable) -> list:
     return list(var.states) if var.states is not None else list(range(var.card))
 
 
+def _require_discrete(dag: DAG, target: str) -> None:
+    for var in dag.variables:
+        if var.card is None:
+            raise ValueError(
+                f"node {var.name!r} of DAG {dag.name!r} has no finite number of states; "
+                f"{target} needs discrete variables"
+            )
+
+
 def to_pgmpy(dag: DAG) -> DiscreteBayesianNetwork:
     """Convert a :class:`DAG` to a pgmpy ``DiscreteBayesianNetwork``.
 
     All nodes are added (isolated ones too) in DAG order. When the DAG carries CPDs, each
     becomes a ``TabularCPD`` with evidence in DAG parent order and explicit ``state_names``
     (the variable's states, or integers ``0 .. card-1`` when it has none), and the model
-    passes ``check_model()``. Latent nodes go to ``model.latents``, label nodes get the pgmpy
-    role "label", positions the node attribute ``pos``.
+    passes ``check_model()``. Latent nodes go to ``model.latents``, label and deterministic
+    nodes get the pgmpy role of that name, positions the node attribute ``pos``. Plates are
+    not carried over. Raises ``ValueError`` naming the first node whose card is ``None``.
     """
     from pgmpy.factors.discrete import TabularCPD
     from pgmpy.models import DiscreteBayesianNetwork
+
+    _require_discrete(dag, "a pgmpy network")
 
     model = DiscreteBayesianNetwork()
     for var in dag.variables:
@@ -190,11 +208,12 @@ def to_pgmpy(dag: DAG) -> DiscreteBayesianNetwork:
             model.add_node(var.name, pos=var.pos)
     model.add_edges_from(dag.edges)
     # pgmpy keeps roles as node attributes, so they can only be set once the nodes exist.
-    latents, labels = dag.with_role("latent"), dag.with_role("label")
+    latents = dag.with_role("latent")
     if latents:
         model.latents = set(latents)
-    if labels:
-        model.with_role("label", labels, inplace=True)
+    for role in ("label", "deterministic"):
+        if dag.with_role(role):
+            model.with_role(role, dag.with_role(role), inplace=True)
     model.name = dag.name
 
     cpds = dag.cpds
@@ -322,9 +341,12 @@ def to_bif(dag: DAG, path: str | os.PathLike) -> None:
     back gives the same DAG up to node order. Roles other than "observed" and positions are
     written as BIF properties. The file is written to a temporary name beside ``path`` and
     then moved into place, so a failed write never leaves half a file.
+    Raises ``ValueError`` naming the first node whose card is ``None``, or when the DAG
+    carries no CPDs.
     """
     from pgmpy.readwrite import BIFWriter
 
+    _require_discrete(dag, "a BIF file")
     if dag.cpds is None:
         raise ValueError(f"DAG {dag.name!r} carries no CPDs, so there is nothing to write to BIF")
     model = to_pgmpy(dag)

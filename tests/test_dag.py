@@ -29,6 +29,8 @@ def test_self_loop_is_rejected():
         (lambda: Variable("a", pos=(1, 2, 3)), r"pos must be a \(row, col\) pair"),
         (lambda: Variable("a", states=("on",)), r"1 state names for card 2"),
         (lambda: Variable("a", states=("on", "on")), r"state names repeat"),
+        (lambda: Variable("a", card=None, states=("on", "off")), r"'a': state names need a finite"),
+        (lambda: Variable("a", card="many"), r"'a': card must be an int >= 2 or None"),
         (lambda: DAG([""]), "non-empty strings"),
         (lambda: DAG([3]), "non-empty strings"),
     ],
@@ -79,3 +81,16 @@ def test_unknown_node_lookup():
     dag = DAG(["a", "b"])
     with pytest.raises(ValueError, match="unknown node 'z'"):
         dag.parents("z")
+
+
+def test_continuous_and_deterministic_variables():
+    dag = DAG([Variable("mu", None, "latent"), Variable("f", None, "deterministic")], [("mu", "f")])
+    assert dag.card("mu") is None and dag.variable("f").card is None
+    assert dag.role("f") == "deterministic"
+    assert dag.with_role("deterministic") == ("f",)
+    assert dag == DAG(
+        [Variable("mu", None, "latent"), Variable("f", None, "deterministic")], [("mu", "f")]
+    )
+    assert dag != DAG(
+        [Variable("mu", 2, "latent"), Variable("f", None, "deterministic")], [("mu", "f")]
+    )

@@ -212,3 +212,14 @@ def test_save_figure_names_a_file_in_the_way(tmp_path):
     with pytest.raises(ValueError, match=r"/afile' is a file$"):
         save_figure(fig, tmp_path / "afile" / "sub" / "x.png")
     assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_plateless_dags_draw_no_boxes_and_continuous_nodes_as_circles():
+    from matplotlib.patches import FancyBboxPatch
+
+    dag = graphs.DAG(
+        [graphs.Variable("mu", None, "latent"), graphs.Variable("y", None)], [("mu", "y")]
+    )
+    fig = draw_dag(dag)
+    assert sorted(node_circles(fig)) == ["mu", "y"]
+    assert not [p for p in fig.axes[0].patches if isinstance(p, FancyBboxPatch)]

@@ -40,7 +40,7 @@ def structure_card(spec: FamilySpec, dag: DAG, options: dict[str, Any] | None = 
             "formula": spec.formula,
             "tabular": graphs.param_count(dag),
             "full_joint": full,
-            "full_joint_over": [n for n in dag.nodes if dag.role(n) != "latent"],
+            "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
             "log10_model": graphs.log10(model),
             "log10_full_joint": graphs.log10(full),
             "log10_ratio": graphs.log10(full) - graphs.log10(model),

@@ -92,7 +92,12 @@ def _positive_float(what: str):
 
 
 def _fit_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("family", metavar="FAMILY", help=f"one of {', '.join(FAMILIES)}")
+    p.add_argument(
+        "family",
+        metavar="FAMILY|FILE.py:FUNCTION",
+        help=f"one of {', '.join(FAMILIES)}, or your own NumPyro program (--data: a JSON "
+        "file whose keys name its arguments and observed sites)",
+    )
     _family_options(p)
     g = p.add_argument_group("data")
     g.add_argument(
@@ -100,7 +105,7 @@ def _fit_arguments(p: argparse.ArgumentParser) -> None:
         metavar="digits|sample[:N]|PATH",
         help="training data: the bundled digits (the default; held-out items are its fixed "
         "360-item split), N items drawn from a network's CPDs (the default for bayesnet), "
-        "or a .csv/.npy/.npz file",
+        "or a .csv/.npy/.npz file; for a program, a .json file",
     )
     g.add_argument(
         "--test",
@@ -165,6 +170,25 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("compare", help="fit every family: one table and an HTML report")
     _compare_arguments(p)
+
+    p = sub.add_parser("inspect", help="the structure card of your own NumPyro program")
+    p.add_argument("program", metavar="FILE.py:FUNCTION", help="the program to read")
+    p.add_argument(
+        "--data",
+        metavar="JSON",
+        help="a JSON object: keys naming arguments are passed, keys naming sample sites "
+        "are observed there",
+    )
+    p.add_argument("--draw", metavar="PATH", help="draw the DAG, plates as boxes (.png/.svg)")
+    p.add_argument(
+        "--check",
+        type=_int_at_least(10, "--check"),
+        metavar="N",
+        help="draw N items from the prior predictive (observations left unset) and test "
+        "every local Markov statement on them",
+    )
+    p.add_argument("--seed", type=_int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
     return parser
 
 
@@ -326,10 +350,99 @@ def _fit_options(spec, given: dict, args, train, test) -> dict:
     return options
 
 
+def _load_bound(spec: str, data_path: str | None):
+    """The user's program with its data bound; every check runs before any compile."""
+    from .programs import bind, load_program, read_data
+
+    data = read_data(data_path) if data_path else None  # a bad file fails before import
+    fn = load_program(spec)
+    return bind(fn, data, name=spec.rsplit(":", 1)[1])
+
+
+def _cmd_inspect(args) -> None:
+    import graphs
+
+    from .inspection import card, format_card
+
+    if args.draw:
+        _check_figure_path(args.draw)
+    bound = _load_bound(args.program, args.data)
+    c = card(bound.structure)
+    c["program"] = args.program
+    if args.check:
+        from .claims import format_claims
+        from .inspection import check
+        from .programs import prior_kwargs
+
+        report = check(bound.raw, kwargs=prior_kwargs(bound), n_samples=args.check, seed=args.seed)
+        c["claims"] = report.to_dict()
+    if args.draw:
+        _save(graphs.draw_dag(bound.structure.dag), args.draw)
+    if args.json:
+        from .card import jsonable
+
+        print(json.dumps(jsonable(c), indent=2, ensure_ascii=False))
+        return
+    print(format_card(c))
+    if args.check:
+        print(format_claims(report))
+
+
+def _check_figure_path(path: str) -> None:
+    if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ValueError(f"--draw {path!r}: expected a .png, .svg or .pdf file name")
+    _check_out(str(Path(path).parent) if str(Path(path).parent) else ".")
+
+
+_FAMILY_ONLY = ("test", "guide", "batch_size")
+
+
+def _cmd_fit_program(args) -> None:
+    from .programs import fit_card, fit_program, format_fit
+
+    given = [f"--{k}" for k in _OPTION_NAMES if getattr(args, k) is not None]
+    given += [f"--{k.replace('_', '-')}" for k in _FAMILY_ONLY if getattr(args, k) is not None]
+    if given:
+        raise ValueError(f"option {given[0]} applies to the zoo's families, not to a program")
+    if args.method == "exact":
+        raise ValueError("method 'exact' needs a conjugate family; a program takes nuts or svi")
+    out = _check_out(args.out) if args.out else None
+    bound = _load_bound(args.family, args.data)
+    kwargs = {
+        k: getattr(args, k)
+        for k in ("chains", "warmup", "draws", "steps", "learning_rate")
+        if getattr(args, k) is not None
+    }
+    method = args.method or "nuts"
+    from .programs import check_fittable
+
+    check_fittable(bound)
+    _note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
+    progress = sys.stderr.isatty() and not args.json
+    result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
+    card = fit_card(bound, result, args.family)
+    text = json.dumps(card, indent=2, ensure_ascii=False)
+    if out is not None:
+        import graphs
+
+        from .figures import elbo_figure, rank_figure
+
+        figures = {"dag.png": graphs.draw_dag(bound.structure.dag)}
+        figures["ranks.png" if method == "nuts" else "elbo.png"] = (
+            rank_figure(result) if method == "nuts" else elbo_figure(result.elbo)
+        )
+        _write_out(out, result, text, figures)
+    print(text if args.json else format_fit(card))
+
+
 def _cmd_fit(args) -> None:
     from .card import fit_card, format_fit_card
     from .data import conform
+    from .programs import is_program_spec
 
+    if is_program_spec(args.family):
+        _cmd_fit_program(args)
+        return
     spec = get_family(args.family)
     given = _given(spec, args)
     out = _check_out(args.out) if args.out else None
@@ -430,10 +543,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise _UsageError(
-                "missing COMMAND; expected one of list, show, dsep, fit, compare (see zoo --help)"
+                "missing COMMAND; expected one of list, show, dsep, fit, compare, inspect "
+                "(see zoo --help)"
             )
         commands = {"list": _cmd_list, "show": _cmd_show, "dsep": _cmd_dsep, "fit": _cmd_fit}
-        commands["compare"] = _cmd_compare
+        commands.update(compare=_cmd_compare, inspect=_cmd_inspect)
         commands[args.command](args)
     except (_UsageError, ValueError, OSError) as err:
         message = " ".join(str(err).split())

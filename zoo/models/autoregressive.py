@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -175,6 +176,39 @@ class Autoregressive(Model):
             return {"init_loc_fn": numpyro.infer.init_to_uniform(radius=0.1)}
         return {}
 
+    def map_fits(
+        self,
+        data: Dataset,
+        sizes: Sequence[int],
+        *,
+        steps: int,
+        learning_rate: float = 0.01,
+        seed: int = 0,
+    ) -> dict[str, jnp.ndarray]:
+        """MAP weights fitted to the first ``m`` items of ``data`` for each ``m`` in
+        ``sizes``, as ``(len(sizes), ...)`` draws: Adam on the log posterior, as SVI with a
+        MAP guide does, started like it.
+
+        Every size weighs the same padded array with a 0/1 item mask and the sizes run
+        under one ``vmap``, so a whole learning curve costs one compile.
+        """
+        _positive_int(steps=steps)
+        x = self._x(data)
+        sizes = [int(m) for m in sizes]
+        if not sizes or min(sizes) < 1 or max(sizes) > x.shape[0]:
+            raise ValueError(f"sizes must lie in 1..{x.shape[0]}, got {sizes}")
+        masks = jnp.asarray(np.arange(x.shape[0])[None, :] < np.asarray(sizes)[:, None])
+        key = jax.random.PRNGKey(seed)
+        radius = 0.1 if self.conditional == "neural" else 0.0
+        init = {
+            name: jax.random.uniform(
+                jax.random.fold_in(key, i), (size,), minval=-radius, maxval=radius
+            )
+            for i, (name, size) in enumerate(self._sizes.items())
+        }
+        fitted = _map_adam(self, x, masks, init, int(steps), float(learning_rate))
+        return fitted
+
     # -- data -----------------------------------------------------------------------------
     def _x(self, data: Dataset) -> jnp.ndarray:
         self.check_data(data)
@@ -269,6 +303,27 @@ class Autoregressive(Model):
                 obs = x if subsample_size is None else x[idx]
             numpyro.sample("x", _AutoregressiveBernoulli(self, params, (len(idx),)), obs=obs)
 
+    def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
+        """The loop form, for reading the graph out of the code: one site per variable,
+        each variable's logit computed from the sites before it only (the net is run once
+        per variable, so this is for inspection at small sizes, not for fitting)."""
+        if self.masks != 1:
+            raise ValueError(
+                "the loop form needs one ordering (masks=1); a mixture of "
+                "orderings has no single per-variable factorisation"
+            )
+        params = self._params()
+        n = n_items if values is None else values.shape[0]
+        names = self.dag.nodes
+        seen: dict[int, jnp.ndarray] = {}
+        with numpyro.plate("items", n):
+            for var in self.orderings[0].tolist():
+                cols = [seen.get(j, jnp.zeros(n)) for j in range(self.n)]
+                x = jnp.stack([jnp.asarray(c, jnp.float32) for c in cols], axis=1)
+                logit = self.logits(params, x)[0, :, var]
+                obs = None if values is None else values[:, var]
+                seen[var] = numpyro.sample(names[var], dist.Bernoulli(logits=logit), obs=obs)
+
     def log_likelihood(self, draws: Draws, data: Dataset) -> jnp.ndarray:
         x = self._x(data)
         own = {k: jnp.asarray(draws[k]) for k in self._sizes}
@@ -336,6 +391,38 @@ def _positive_int(**values) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
+
+
+@partial(jax.jit, static_argnums=(0, 4, 5))
+def _map_adam(model, x, masks, init, steps: int, lr: float):
+    scales = model._scales
+
+    def loss(params, mask):
+        ll = jnp.sum(mask * model._log_px_one(params, x))
+        prior = sum(
+            jnp.sum(jax.scipy.stats.norm.logpdf(v, 0.0, scales[k])) for k, v in params.items()
+        )
+        return -(ll + prior)
+
+    def one(mask):
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, init)
+
+        def step(state, t):
+            params, m, v = state
+            g = jax.grad(loss)(params, mask)
+            m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
+            v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
+            c1, c2 = 1 - b1 ** (t + 1.0), 1 - b2 ** (t + 1.0)
+            params = jax.tree_util.tree_map(
+                lambda p, a, b: p - lr * (a / c1) / (jnp.sqrt(b / c2) + eps), params, m, v
+            )
+            return (params, m, v), None
+
+        (params, _, _), _ = jax.lax.scan(step, (init, zeros, zeros), jnp.arange(steps))
+        return params
+
+    return jax.vmap(one)(masks)
 
 
 def _permutation(ordering, n: int) -> list[int]:

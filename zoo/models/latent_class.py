@@ -164,6 +164,21 @@ class LatentClass(Model):
                 batch = x if subsample_size is None else x[idx]
                 numpyro.factor("loglik", _mixture_ll(batch, pi, theta))
 
+    def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
+        """The loop form, for reading the graph out of the code: ``z`` sampled per item and
+        one site per variable, ``x_i ~ Bernoulli(theta[z, i])``. Same density as
+        :meth:`program` once ``z`` is summed out (a test checks it); NUTS cannot run it."""
+        pi = numpyro.sample("pi", dist.Dirichlet(jnp.full(self.K, self.alpha)))
+        theta = numpyro.sample(
+            "theta", dist.Beta(self.alpha, self.alpha).expand([self.K, self.n]).to_event(2)
+        )
+        n = n_items if values is None else values.shape[0]
+        with numpyro.plate("items", n):
+            z = numpyro.sample("z", dist.Categorical(pi))
+            for i, node in enumerate(self.observed):
+                obs = None if values is None else values[:, i]
+                numpyro.sample(node, dist.Bernoulli(theta[z, i]), obs=obs)
+
     # -- from draws ---------------------------------------------------------------------------
     def log_likelihood(self, draws: Draws, data: Dataset) -> jnp.ndarray:
         x = jnp.asarray(self.values(data), dtype=jnp.float32)
