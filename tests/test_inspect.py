@@ -346,6 +346,11 @@ def test_cli_fit_program_json(capsys, tmp_path):
     assert post["mu"]["mean"] != round(post["mu"]["mean"], 6)  # full precision
     d = card["diagnostics"]
     assert {"rhat_max", "ess_bulk_min", "divergences", "ebfmi_min", "checks", "pass"} <= set(d)
+    # the gate: each failed check is a warning in the JSON and a line on stderr
+    failed = [k for k, c in d["checks"].items() if not c["pass"]]
+    assert [w.split()[0] for w in d["warnings"]] == failed and d["pass"] == (not failed)
+    shown = [line for line in err.splitlines() if line.startswith("zoo: warning: ")]
+    assert shown == [f"zoo: warning: {w}" for w in d["warnings"]]
     assert card["method"] == "nuts" and card["params"]["model"] == 2
     assert {"idata.nc", "card.json", "dag.png", "ranks.png"} <= {p.name for p in out_dir.iterdir()}
     assert json.loads((out_dir / "card.json").read_text()) == card
@@ -415,3 +420,19 @@ def test_bad_program_input_exits_2_and_writes_nothing(argv, match, bad_inputs, c
     assert out == "" and len(err.strip().splitlines()) == 1
     assert re.search(match, err), err
     assert not out_dir.exists()
+
+
+def test_gate_warns_on_nan_and_each_failed_check():
+    from zoo.diagnostics import warnings_for
+
+    diag = {
+        "checks": {
+            "rhat": {"value": None, "threshold": 1.01, "pass": False},
+            "ess_bulk": {"value": 800.0, "threshold": 400, "pass": True},
+            "divergences": {"value": 3.0, "threshold": 0, "pass": False},
+        }
+    }
+    lines = warnings_for(diag)
+    assert len(lines) == 2
+    assert lines[0].startswith("rhat NaN (threshold 1.01)")
+    assert lines[1].startswith("divergences 3 (threshold 0): NUTS diverged")

@@ -225,6 +225,23 @@ def _seconds(value) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def format_diagnostics(d: dict) -> list[str]:
+    """The diagnostics block: each check with its pass (✓) or fail (✗) mark and threshold."""
+    scope = f"  ({d['scope']})" if d.get("scope") else ""
+    lines = [f"diagnostics{scope}"]
+    for name, check in d["checks"].items():
+        mark = "✓" if check["pass"] else "✗"
+        op = _OPS.get(name, "vs")
+        lines.append(
+            f"  {mark} {name:<15} {_check_value(check['value']):>12}   need {op} "
+            f"{_num(check['threshold'])}"
+        )
+    n_pass = sum(c["pass"] for c in d["checks"].values())
+    verdict = "pass" if d["pass"] else "FAIL"
+    lines.append(f"  {verdict}: {n_pass} of {len(d['checks'])} checks pass")
+    return lines
+
+
 def format_fit_card(card: dict) -> str:
     """The fit card as terminal text: the structure card, then the fit, its diagnostics
     with pass (✓) and fail (✗) marks and thresholds, the held-out score and the seconds."""
@@ -242,18 +259,7 @@ def format_fit_card(card: dict) -> str:
     shown += ("steps", "guide", "learning_rate", "batch_size") if card["method"] == "svi" else ()
     parts = [f"{k} {s[k]}" for k in ("seed", *shown) if s.get(k) is not None]
     lines.append(f"  settings    {', '.join(parts)}")
-    scope = f"  ({d['scope']})" if d.get("scope") else ""
-    lines.append(f"diagnostics{scope}")
-    for name, check in d["checks"].items():
-        mark = "✓" if check["pass"] else "✗"
-        op = _OPS.get(name, "vs")
-        lines.append(
-            f"  {mark} {name:<15} {_check_value(check['value']):>12}   need {op} "
-            f"{_num(check['threshold'])}"
-        )
-    n_pass = sum(c["pass"] for c in d["checks"].values())
-    verdict = "pass" if d["pass"] else "FAIL"
-    lines.append(f"  {verdict}: {n_pass} of {len(d['checks'])} checks pass")
+    lines += format_diagnostics(d)
     h = card["heldout"]
     lines += [
         f"held-out ({h['items']:,} items)",

@@ -315,6 +315,13 @@ def _note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _warn(diagnostics: dict) -> None:
+    """The diagnostics gate: every failed check as a warning on stderr (the JSON card
+    carries the same lines under ``diagnostics.warnings`` and ``diagnostics.pass``)."""
+    for line in diagnostics.get("warnings", []):
+        _note(f"zoo: warning: {line}")
+
+
 def _fit_data(spec, args, source_dag):
     """(train, test, description) before any model exists; the DAG only lends state names."""
     from .data import digits_split, load_data
@@ -421,6 +428,7 @@ def _cmd_fit_program(args) -> None:
     progress = sys.stderr.isatty() and not args.json
     result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
     card = fit_card(bound, result, args.family)
+    _warn(card["diagnostics"])
     text = json.dumps(card, indent=2, ensure_ascii=False)
     if out is not None:
         import graphs
@@ -482,6 +490,7 @@ def _cmd_fit(args) -> None:
     _note(f"fitted in {result.seconds['total']:.1f} s; diagnostics and held-out score ...")
     data_info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
     card = fit_card(spec, model, result, test, options, data=data_info)
+    _warn(card["diagnostics"])
     text = json.dumps(card, indent=2, ensure_ascii=False)
     if out is not None:
         from .figures import fit_figures

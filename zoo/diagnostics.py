@@ -31,11 +31,40 @@ def _finite(v) -> bool:
     return v is not None and math.isfinite(v)
 
 
+#: what a failed check means, for the warning the CLI prints
+ADVICE = {
+    "rhat": "chains disagree (or a draw is NaN/constant); run longer or reparameterise",
+    "ess_bulk": "too few effective draws for the mean; draw more",
+    "ess_tail": "too few effective draws in the tails; draw more",
+    "divergences": "NUTS diverged: the posterior has regions it cannot explore; raise "
+    "target_accept or reparameterise",
+    "ebfmi": "low E-BFMI: momentum resampling barely moves the energy; reparameterise",
+    "elbo_converged": "the ELBO is still moving; run more steps",
+    "khat": "the guide is a poor importance proposal for the posterior (k-hat > 0.7); "
+    "its uncertainty is not to be trusted",
+}
+
+
 def diagnose(result) -> dict:
-    """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section."""
-    if result.method == "svi":
-        return _svi(result)
-    return _mcmc(result)
+    """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section,
+    ``pass`` (every check passes) and ``warnings`` (one line per failed check)."""
+    out = _svi(result) if result.method == "svi" else _mcmc(result)
+    out["warnings"] = warnings_for(out)
+    return out
+
+
+def warnings_for(diag: dict) -> list[str]:
+    """One line per failed check: its value, threshold and what it means."""
+    lines = []
+    for name, check in diag["checks"].items():
+        if not check["pass"]:
+            value = (
+                "NaN"
+                if check["value"] is None or check["value"] != check["value"]
+                else (f"{check['value']:.4g}")
+            )
+            lines.append(f"{name} {value} (threshold {check['threshold']:.4g}): {ADVICE[name]}")
+    return lines
 
 
 def _mcmc(result) -> dict:

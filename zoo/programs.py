@@ -465,6 +465,7 @@ def _loo(idata) -> dict:
 def format_fit(c: dict) -> str:
     """The program fit card as terminal text: the structure, then the posterior table and
     the diagnostics."""
+    from .card import format_diagnostics
     from .inspection import format_card
 
     lines = [format_card(c), f"fit: {c['method']} ({_settings_text(c['settings'])})"]
@@ -477,14 +478,7 @@ def format_fit(c: dict) -> str:
         )
     if len(rows) > 30:
         lines.append(f"  ... {len(rows) - 30} more elements (see --json)")
-    d = c["diagnostics"]
-    verdict = "pass" if d["pass"] else "WARNING: a check failed"
-    lines.append(f"diagnostics: {verdict}")
-    for key, check in d["checks"].items():
-        mark = "ok " if check["pass"] else "BAD"
-        lines.append(
-            f"  {mark} {key:<15} {_num(check['value'], 4)} (threshold {check['threshold']})"
-        )
+    lines += format_diagnostics(c["diagnostics"])
     lines.append(f"seconds: {c['seconds']['total']:.1f}")
     return "\n".join(lines)
 
