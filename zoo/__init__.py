@@ -10,6 +10,14 @@ from .models import FAMILIES, FamilySpec, get_family
 
 __version__ = "0.1.0"
 
+
+def load(path):
+    """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (see :mod:`zoo.saved`)."""
+    from .saved import load as _load
+
+    return _load(path)
+
+
 __all__ = [
     "FAMILIES",
     "FamilySpec",
@@ -17,5 +25,6 @@ __all__ = [
     "format_card",
     "get_family",
     "inspect",
+    "load",
     "structure_card",
 ]

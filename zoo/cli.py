@@ -501,19 +501,32 @@ def _cmd_fit(args) -> None:
 
 def _write_out(out: Path, result, card_json: str, figures: dict) -> None:
     """idata.nc, card.json and the figures, each written to a temporary name and renamed."""
+    import numpy as np
+
     import graphs
+
+    from .saved import SVI_FILE, svi_arrays
 
     out.mkdir(parents=True, exist_ok=True)
     writes = [
         ("idata.nc", lambda tmp: result.idata.to_netcdf(str(tmp))),
         ("card.json", lambda tmp: tmp.write_text(card_json + "\n", encoding="utf-8")),
     ]
+    arrays = svi_arrays(result) if result.data is not None else None
+    if arrays is not None:  # zoo.load needs the guide and the ELBO to redo the checks
+
+        def write_svi(tmp):
+            with open(tmp, "wb") as fh:  # a file object: savez would append .npz to a name
+                np.savez(fh, **arrays)
+
+        writes.append((SVI_FILE, write_svi))
     for name, write in writes:
         with atomic_path(out / name) as tmp:
             write(tmp)
     for name, fig in figures.items():
         graphs.save_figure(fig, out / name)
-    _note(f"wrote {out}/: {', '.join(['idata.nc', 'card.json', *figures])}")
+    names = [name for name, _ in writes] + list(figures)
+    _note(f"wrote {out}/: {', '.join(names)}")
 
 
 def _cmd_compare(args) -> None:

@@ -136,15 +136,23 @@ def _nuts(model: Model, data: Dataset, key, settings: dict, progress: bool) -> F
     return _result(model, data, "nuts", samples, stats, clock, settings)
 
 
-def _svi(model: Model, data: Dataset, key, settings: dict, progress: bool) -> FitResult:
-    from numpyro.infer import SVI, Trace_ELBO, autoguide
-    from numpyro.optim import Adam
+def make_guide(name: str, program, **options):
+    """The autoguide called ``name`` in :data:`GUIDES` for ``program``."""
+    from numpyro.infer import autoguide
 
     guides = {
         "normal": autoguide.AutoDiagonalNormal,  # mean-field, and exposes q for PSIS
         "map": autoguide.AutoDelta,
         "lowrank": autoguide.AutoLowRankMultivariateNormal,
     }
+    _check_choice(name, GUIDES, "guide")
+    return guides[name](program, **options)
+
+
+def _svi(model: Model, data: Dataset, key, settings: dict, progress: bool) -> FitResult:
+    from numpyro.infer import SVI, Trace_ELBO
+    from numpyro.optim import Adam
+
     full = model.program_kwargs(data)
     kwargs = full
     if settings["batch_size"]:
@@ -152,7 +160,7 @@ def _svi(model: Model, data: Dataset, key, settings: dict, progress: bool) -> Fi
     fit_key, draw_key = jax.random.split(key)
     with _jax.stopwatch() as clock:
         options = model.guide_options(data, settings["seed"])  # e.g. an EM start: timed too
-        guide = guides[settings["guide"]](model.program, **options)
+        guide = make_guide(settings["guide"], model.program, **options)
         svi = SVI(model.program, guide, Adam(settings["learning_rate"]), Trace_ELBO())
         run = svi.run(fit_key, settings["steps"], progress_bar=progress, **kwargs)
         n = settings["chains"] * settings["draws"]
