@@ -189,6 +189,10 @@ def _parser() -> _Parser:
     )
     p.add_argument("--seed", type=_int_at_least(0, "--seed"), default=0, help="seed (0)")
     p.add_argument("--json", action="store_true", help="print the card as JSON")
+
+    from .analyses.cli import add_parser as add_analyze
+
+    add_analyze(sub)
     return parser
 
 
@@ -529,6 +533,12 @@ def _write_out(out: Path, result, card_json: str, figures: dict) -> None:
     _note(f"wrote {out}/: {', '.join(names)}")
 
 
+def _cmd_analyze(args) -> None:
+    from .analyses.cli import run
+
+    run(args)
+
+
 def _cmd_compare(args) -> None:
     from .data import digits_split, load_data
 
@@ -565,11 +575,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise _UsageError(
-                "missing COMMAND; expected one of list, show, dsep, fit, compare, inspect "
+                "missing COMMAND; expected one of list, show, dsep, fit, compare, inspect, analyze "
                 "(see zoo --help)"
             )
         commands = {"list": _cmd_list, "show": _cmd_show, "dsep": _cmd_dsep, "fit": _cmd_fit}
-        commands.update(compare=_cmd_compare, inspect=_cmd_inspect)
+        commands.update(compare=_cmd_compare, inspect=_cmd_inspect, analyze=_cmd_analyze)
         commands[args.command](args)
     except (_UsageError, ValueError, OSError) as err:
         message = " ".join(str(err).split())

@@ -180,6 +180,18 @@ def _svi(model: Model, data: Dataset, key, settings: dict, progress: bool) -> Fi
     return result
 
 
+def map_result(model, data: Dataset, point: dict, elbo, settings: dict, clock: dict) -> FitResult:
+    """A MAP point found outside :func:`fit` (e.g. by :meth:`map_fits`) as an SVI result
+    with a MAP guide: ``chains x draws`` copies of the point, as the Delta guide draws."""
+    chains, draws = settings["chains"], settings["draws"]
+    post = {
+        k: np.broadcast_to(as_numpy(v), (chains, draws, *np.shape(v))).copy()
+        for k, v in point.items()
+    }
+    settings = {**settings, "guide": "map"}
+    return _result(model, data, "svi", post, None, clock, settings, elbo=np.asarray(elbo))
+
+
 def _result(model, data, method, post, stats, clock, settings, elbo=None) -> FitResult:
     import arviz as az
 

@@ -184,13 +184,16 @@ class Autoregressive(Model):
         steps: int,
         learning_rate: float = 0.01,
         seed: int = 0,
-    ) -> dict[str, jnp.ndarray]:
+        return_losses: bool = False,
+    ):
         """MAP weights fitted to the first ``m`` items of ``data`` for each ``m`` in
         ``sizes``, as ``(len(sizes), ...)`` draws: Adam on the log posterior, as SVI with a
         MAP guide does, started like it.
 
         Every size weighs the same padded array with a 0/1 item mask and the sizes run
-        under one ``vmap``, so a whole learning curve costs one compile.
+        under one ``vmap``, so a whole learning curve costs one compile. With
+        ``return_losses`` also the ``(len(sizes), steps)`` negative log joint at each step
+        (the negative ELBO of a MAP guide).
         """
         _positive_int(steps=steps)
         x = self._x(data)
@@ -206,8 +209,8 @@ class Autoregressive(Model):
             )
             for i, (name, size) in enumerate(self._sizes.items())
         }
-        fitted = _map_adam(self, x, masks, init, int(steps), float(learning_rate))
-        return fitted
+        fitted, losses = _map_adam(self, x, masks, init, int(steps), float(learning_rate))
+        return (fitted, losses) if return_losses else fitted
 
     # -- data -----------------------------------------------------------------------------
     def _x(self, data: Dataset) -> jnp.ndarray:
@@ -410,17 +413,17 @@ def _map_adam(model, x, masks, init, steps: int, lr: float):
 
         def step(state, t):
             params, m, v = state
-            g = jax.grad(loss)(params, mask)
+            value, g = jax.value_and_grad(loss)(params, mask)
             m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
             v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
             c1, c2 = 1 - b1 ** (t + 1.0), 1 - b2 ** (t + 1.0)
             params = jax.tree_util.tree_map(
                 lambda p, a, b: p - lr * (a / c1) / (jnp.sqrt(b / c2) + eps), params, m, v
             )
-            return (params, m, v), None
+            return (params, m, v), value
 
-        (params, _, _), _ = jax.lax.scan(step, (init, zeros, zeros), jnp.arange(steps))
-        return params
+        (params, _, _), losses = jax.lax.scan(step, (init, zeros, zeros), jnp.arange(steps))
+        return params, losses
 
     return jax.vmap(one)(masks)
 

@@ -1,0 +1,123 @@
+"""``zoo analyze NAME``: run one analysis (or ``all``), print its finding and table (or its
+JSON), and write ``result.json`` and the figures into ``--out``.
+
+:func:`add_parser` registers the subcommand on the ``zoo`` parser's subparsers and
+:func:`run` carries it out; bad input raises ``ValueError`` naming the problem (the ``zoo``
+command turns it into one line on stderr), checked before any work starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import ANALYSES, SIZES, get_analysis, write_result
+
+DEFAULT_OUT = "zoo-analyses"
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be >= 0, got {value}")
+    return value
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``analyze`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
+    lines = "\n".join(f"  {name:<16} {desc}" for name, (_, desc) in ANALYSES.items())
+    p = subparsers.add_parser(
+        "analyze",
+        help="run a posterior analysis: ng-jordan, double-counting, missing, anomaly, ...",
+        description=f"Run a posterior analysis.\n\n{lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "name", metavar="NAME", choices=[*ANALYSES, "all"], help="an analysis above, or all"
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help=f"folder for result.json and the figures (default {DEFAULT_OUT}/NAME; with "
+        "all, one subfolder per analysis)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, metavar="N", help="seed (default 0)")
+    p.add_argument(
+        "--size",
+        choices=SIZES,
+        default="small",
+        help="small: a quick run, under a minute each (default); full: the docs' numbers, minutes",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    return p
+
+
+def check_out(path: str | os.PathLike) -> Path:
+    """``path`` must be, or be creatable as, a writable folder; checked before any work."""
+    out = Path(path)
+    probe = out
+    while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"--out {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {str(path)!r}: {str(probe)!r} is not writable")
+    return out
+
+
+def _note(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Carry out ``zoo analyze`` for parsed ``args`` (``name``, ``out``, ``seed``, ``size``,
+    ``json``)."""
+    names = list(ANALYSES) if args.name == "all" else [args.name]
+    functions = {n: get_analysis(n) for n in names}
+    if args.size not in SIZES:
+        raise ValueError(f"unknown size {args.size!r}; expected one of {list(SIZES)}")
+    if isinstance(args.seed, bool) or not isinstance(args.seed, int) or args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0, got {args.seed!r}")
+    default = DEFAULT_OUT if args.name == "all" else f"{DEFAULT_OUT}/{args.name}"
+    base = check_out(args.out or default)
+    results = {}
+    for name in names:
+        out = base / name if args.name == "all" else base
+        _note(f"{name}: running ({args.size}, seed {args.seed}) ...")
+        result = functions[name](size=args.size, seed=args.seed, progress=_note)
+        files = write_result(result, out)
+        _note(f"{name}: wrote {out}/: {', '.join(files)}")
+        results[name] = result
+    if args.json:
+        payload = {n: r.to_json() for n, r in results.items()}
+        print(json.dumps(payload[names[0]] if len(names) == 1 else payload, indent=2))
+        return
+    print("\n\n".join(format_result(r) for r in results.values()))
+
+
+def format_result(result) -> str:
+    """The finding, then the table as aligned text columns."""
+    rows = result.table
+    lines = [f"{result.name}: {result.summary.get('finding', '')}", ""]
+    if not rows:
+        return "\n".join(lines)
+    keys = list(rows[0])
+    cells = [[_cell(r.get(k)) for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    for row in [keys, ["-" * w for w in widths], *cells]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
