@@ -9,30 +9,21 @@ Prints the finding and the table; writes result.json and double_counting.png int
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from zoo.analyses import run_double_counting, write_result
-from zoo.analyses.cli import format_result
+from zoo.analyses import run_double_counting
+from zoo.analyses.cli import example_parser, run_example
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", choices=("small", "full"), default="small")
-    p.add_argument("--seed", type=int, default=0)
+    p = example_parser(__doc__, "double-counting")
     p.add_argument("--train-items", type=int, help="training emails (preset: 500 / 2000)")
-    p.add_argument("--out", default="zoo-analyses/double-counting")
     args = p.parse_args(argv)
-    result = run_double_counting(
-        size=args.size,
-        seed=args.seed,
+    return run_example(
+        run_double_counting,
+        args,
         train_items=args.train_items,
-        progress=lambda line: print(line, file=sys.stderr),
     )
-    files = write_result(result, args.out)
-    print(format_result(result))
-    print(f"wrote {args.out}/: {', '.join(files)}", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

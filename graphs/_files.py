@@ -23,3 +23,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def writable_folder(path: str | os.PathLike, option: str = "--out") -> Path:
+    """``path`` as a folder that is, or can be created, writable: checked before any work,
+    so a bad ``option`` fails at once and writes nothing. ``ValueError`` names the problem."""
+    out = Path(path)
+    probe = out
+    while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ValueError(f"{option} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {str(path)!r}: {str(probe)!r} is not writable")
+    return out

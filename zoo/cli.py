@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphs._files import atomic_path
+from graphs._files import atomic_path, writable_folder
 
 from .models import FAMILIES, get_family
 
@@ -304,15 +303,7 @@ def _cmd_dsep(args) -> None:
 
 def _check_out(path: str) -> Path:
     """``--out`` must be, or be creatable as, a writable folder; checked before any work."""
-    out = Path(path)
-    probe = out
-    while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
-        probe = probe.parent
-    if not probe.is_dir():
-        raise ValueError(f"--out {path!r}: {str(probe)!r} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {path!r}: {str(probe)!r} is not writable")
-    return out
+    return writable_folder(path)
 
 
 def _note(message: str) -> None:

@@ -52,6 +52,13 @@ def _positive(**values) -> None:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
 
 
+def check_budget(chains, warmup, draws, steps, target_accept) -> None:
+    """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
+    _positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+
+
 def fit(
     model: Model,
     data: Dataset,
@@ -81,9 +88,7 @@ def fit(
     guide = getattr(model, "default_guide", "normal") if guide is None else guide
     _check_choice(method, METHODS, "method")
     _check_choice(guide, GUIDES, "guide")
-    _positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    check_budget(chains, warmup, draws, steps, target_accept)
     if batch_size is not None:
         _positive(batch_size=batch_size)
     model.check_data(data)

@@ -252,12 +252,10 @@ def fit_program(
     """Fit a bound program; returns a :class:`zoo.fit.FitResult` whose ``idata`` holds the
     posterior of every latent and deterministic site, the log-likelihood of each observed
     site and the observed data."""
-    from .fit import FitResult, _check_choice, _positive
+    from .fit import FitResult, _check_choice, check_budget
 
     _check_choice(method, ("nuts", "svi"), "method")
-    _positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+    check_budget(chains, warmup, draws, steps, target_accept)
     _check_latents(bound)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     model = _ProgramModel(bound)

@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from graphs._files import writable_folder
+
 from . import ANALYSES, SIZES, get_analysis, write_result
 
 DEFAULT_OUT = "zoo-analyses"
@@ -60,15 +62,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def check_out(path: str | os.PathLike) -> Path:
     """``path`` must be, or be creatable as, a writable folder; checked before any work."""
-    out = Path(path)
-    probe = out
-    while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
-        probe = probe.parent
-    if not probe.is_dir():
-        raise ValueError(f"--out {str(path)!r}: {str(probe)!r} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {str(path)!r}: {str(probe)!r} is not writable")
-    return out
+    return writable_folder(path)
 
 
 def _note(line: str) -> None:
@@ -121,3 +115,24 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def example_parser(doc: str, name: str) -> argparse.ArgumentParser:
+    """The parser every example script starts from: ``--size``, ``--seed`` and ``--out``;
+    the script adds its own options."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--size", choices=SIZES, default="small")
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--out", default=f"{DEFAULT_OUT}/{name}")
+    return p
+
+
+def run_example(run_fn, args: argparse.Namespace, **options) -> int:
+    """Run an analysis for an example script, print its finding and table, and write its
+    result and figures into ``args.out``."""
+    check_out(args.out)
+    result = run_fn(size=args.size, seed=args.seed, progress=_note, **options)
+    files = write_result(result, args.out)
+    print(format_result(result))
+    _note(f"wrote {args.out}/: {', '.join(files)}")
+    return 0
