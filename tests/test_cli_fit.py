@@ -216,3 +216,16 @@ def test_load_names_what_is_missing(tmp_path, nuts):
     (copy / "card.json").write_text(json.dumps(card))
     with pytest.raises(ValueError, match="gone.csv"):
         zoo.load(copy)
+
+
+def test_same_seed_same_card_other_seed_other_draws(files, nuts):
+    """Apart from wall-clock seconds, a rerun with the same seed prints the same card; a
+    different seed draws differently."""
+    card, _, _ = nuts
+    argv = ["fit", "independent", "--n", 16, "--data", files["pixels"], *TINY, "--json"]
+    again = json.loads(run(*argv)[1])
+    other = json.loads(run(*argv, "--seed", 1)[1])
+    strip = lambda c: {k: v for k, v in c.items() if k != "seconds"}  # noqa: E731
+    assert strip(again) == strip(card)
+    assert other["heldout"]["nats_per_item"] != card["heldout"]["nats_per_item"]
+    assert other["settings"]["seed"] == 1

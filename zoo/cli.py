@@ -470,6 +470,13 @@ def _cmd_fit(args) -> None:
         raise ValueError(f"family {spec.name!r} has no NumPyro program yet") from None
     model.check_data(train)
     model.check_data(test)
+    model.check_training(train)
+    constant = [n for j, n in enumerate(train.names) if len(set(train.x[:, j].tolist())) == 1]
+    if constant:
+        shown = ", ".join(constant[:8]) + (
+            f", ... ({len(constant)} in all)" if len(constant) > 8 else ""
+        )
+        _note(f"note: constant in the training data (their posteriors rest on one value): {shown}")
     method = args.method or model.default_method
     kwargs = {
         k: getattr(args, k)

@@ -5,6 +5,7 @@ result holds an ArviZ ``InferenceData`` with the same groups and the timings.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -52,6 +53,27 @@ def _positive(**values) -> None:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
 
 
+#: the most memory a fit's draws may take before it is refused up front (bytes)
+MEMORY_LIMIT = int(os.environ.get("ZOO_MEMORY_LIMIT", 8 * 2**30))
+
+
+def memory_estimate(params: int, total_draws: int, items: int) -> int:
+    """Bytes a fit holds at its peak: every parameter and every item's log-likelihood per
+    draw, as float32, about three copies (JAX, NumPy, ArviZ)."""
+    return 3 * 4 * total_draws * (params + items)
+
+
+def check_memory(params: int, total_draws: int, items: int) -> None:
+    """Refuse up front, with the estimate, a fit whose draws would not fit in memory."""
+    need = memory_estimate(params, total_draws, items)
+    if need > MEMORY_LIMIT:
+        raise ValueError(
+            f"this fit would need about {need / 2**30:.1f} GiB for {total_draws:,} draws of "
+            f"{params:,} parameters and {items:,} items' log-likelihoods (limit "
+            f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); ask for fewer chains or draws"
+        )
+
+
 def check_budget(chains, warmup, draws, steps, target_accept) -> None:
     """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
     _positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
@@ -92,6 +114,8 @@ def fit(
     if batch_size is not None:
         _positive(batch_size=batch_size)
     model.check_data(data)
+    model.check_training(data)
+    check_memory(model.param_count(), chains * draws, data.n_items)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     key = jax.random.PRNGKey(seed)
     if method == "nuts":

@@ -165,7 +165,9 @@ def bind(fn: Callable, data: Mapping | None = None, *, name: str | None = None) 
     unknown = [k for k in rest if k not in sites]
     if unknown:
         k = unknown[0]
-        near = difflib.get_close_matches(k, params + sites, n=1)
+        names = params + sites
+        near = [n for n in names if n.lower() == k.lower()]  # a case slip first
+        near = near or difflib.get_close_matches(k, names, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise ValueError(
             f"data key {k!r} matches no argument of {name} ({', '.join(params) or 'none'}) "
@@ -252,11 +254,12 @@ def fit_program(
     """Fit a bound program; returns a :class:`zoo.fit.FitResult` whose ``idata`` holds the
     posterior of every latent and deterministic site, the log-likelihood of each observed
     site and the observed data."""
-    from .fit import FitResult, _check_choice, check_budget
+    from .fit import FitResult, _check_choice, check_budget, check_memory
 
     _check_choice(method, ("nuts", "svi"), "method")
     check_budget(chains, warmup, draws, steps, target_accept)
     _check_latents(bound)
+    check_memory(bound.structure.params["total"], chains * draws, 0)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     model = _ProgramModel(bound)
     if method == "nuts":

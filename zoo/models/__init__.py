@@ -136,9 +136,18 @@ def get_family(name: str) -> FamilySpec:
 def make_model(name: str, **options):
     """The family's model object (imports JAX): its DAG built from ``options``."""
     import importlib
+    import inspect
 
     spec = get_family(name)
     options = {k: v for k, v in options.items() if v is not None}
-    dag = spec.build(**options)
     module = importlib.import_module(f"{__name__}.{spec.module}")
+    params = inspect.signature(module.build).parameters
+    allowed = set(spec.options) | {p for p in params if p != "dag" and p != "_"}
+    unknown = sorted(k for k in options if k not in allowed)
+    if unknown:  # a misspelt option is never silently ignored
+        raise ValueError(
+            f"family {name!r} takes no option {unknown[0]!r}; its options: "
+            f"{', '.join(sorted(allowed))}"
+        )
+    dag = spec.build(**options)
     return module.build(dag, **options)

@@ -64,6 +64,9 @@ class Model:
                     f"{self.dag.card(name)} in the model"
                 )
 
+    def check_training(self, data: Dataset) -> None:
+        """Raise ``ValueError`` when ``data`` cannot train this model (beyond its shape)."""
+
     def program_kwargs(self, data: Dataset) -> dict:
         """Keyword arguments that condition the program on ``data``."""
         raise NotImplementedError

@@ -102,6 +102,13 @@ class LatentClass(Model):
         return frozenset({"pi", "theta"})
 
     # -- data ---------------------------------------------------------------------------------
+    def check_training(self, data: Dataset) -> None:
+        if self.K > data.n_items:
+            raise ValueError(
+                f"latent-class: K = {self.K} classes is more than the {data.n_items} items; "
+                "some classes could hold no item at all (use --classes <= items)"
+            )
+
     def values(self, data: Dataset) -> np.ndarray:
         """``(items, n)`` 0/1 matrix of ``data`` after checking it fits the model."""
         self.check_data(data)

@@ -1,0 +1,610 @@
+"""Simulation-based calibration (SBC; Talts et al. 2018) of the zoo's inference methods.
+
+Each replication draws true parameters from the prior, simulates data from them, fits the
+model and ranks each true scalar among ``L`` (thinned) posterior draws. If the posterior
+draws come from the exact posterior, every rank is uniform on ``0..L``; an overconfident
+posterior piles ranks at both ends, a biased one at one end. Uniformity is tested per
+quantity with a chi-square test (bins with expected counts >= 5), and the per-quantity
+p-values are combined with Holm's step-down procedure, which stays valid when the
+quantities are dependent (they are: they share the data). The combined p-value is the
+smallest Holm-adjusted p-value (equal to ``Q x`` the smallest raw one, capped at 1).
+
+Accuracy is reported on the posterior's own scale: per quantity the mean over replications
+of ``|posterior mean - truth| / posterior sd``. For a calibrated, roughly Gaussian
+posterior this is ``sqrt(2 / pi) = 0.80``; overconfidence pushes it up.
+
+Quantities ranked: up to :data:`MAX_SCALARS` parameter elements (evenly spaced over the
+flattened sites, so the choice is deterministic) plus ``log_lik``, the log-likelihood of
+the simulated data under the parameters. A function of parameters *and* data is a valid
+SBC statistic (Modrák et al. 2023), and ``log_lik`` is sensitive to errors no single
+parameter shows. Families identified only up to permutation (``model.invariant_only``:
+latent class, neural autoregressive) rank permutation-invariant quantities only: the
+latent class ``log_lik`` and its sorted mixture weights; the MADE ``log_lik`` and its
+output biases and direct weights (relabelling the hidden units leaves those unchanged).
+
+Cost: JAX compilation dominates a tiny fit, so NUTS and SVI here do not call
+:func:`zoo.fit.fit` per replication (it builds a new ``MCMC``/``SVI`` each time, and so
+compiles each time). They reuse one ``MCMC`` with ``jit_model_args=True`` and one jitted
+SVI optimisation loop across replications of the same shapes, with :func:`zoo.fit.fit`'s
+settings (NUTS ``target_accept``, the same autoguides, Adam). ``engine="fit"`` calls
+:func:`zoo.fit.fit` instead, for a cross-check. Compile seconds are recorded per
+replication, so :attr:`SBCResult.seconds` shows whether code was reused.
+
+``numpyro.infer.calibration.vsbc_diagnostic`` (numpyro 0.22) implements the variational
+SBC of Yao et al. 2018 for SVI; the rank statistics here are computed directly so that
+NUTS, SVI and exact draws go through one code path.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+METHODS = ("nuts", "svi", "exact")
+ENGINES = ("reuse", "fit")
+#: most parameter elements ranked per family (chosen evenly over the flattened sites)
+MAX_SCALARS = 20
+#: Holm-combined p-value below which a family x method fails
+ALPHA = 0.01
+#: defaults per method; ``fit_kwargs`` overrides them
+DEFAULTS = {
+    "nuts": {"chains": 1, "warmup": 300, "thin": 2, "target_accept": 0.8},
+    "svi": {"steps": 2000, "learning_rate": 0.01, "guide": "normal"},
+    "exact": {},
+}
+
+Sampler = Callable  # (model, data, key, L) -> {site: (L, ...) draws}
+
+
+@dataclass
+class SBCResult:
+    """Ranks and tests of one family x method SBC run.
+
+    Attributes
+    ----------
+    ranks : ndarray, shape (replications, quantities)
+        Rank of each truth among the ``draws`` posterior draws, in ``0..draws``.
+    histograms : ndarray, shape (quantities, bins)
+        Rank counts per chi-square bin.
+    pvalues : ndarray, shape (quantities,)
+        Chi-square p-value of uniformity per quantity.
+    combined_p : float
+        Smallest Holm-adjusted p-value over quantities.
+    z_abs : ndarray, shape (replications, quantities)
+        ``|posterior mean - truth| / posterior sd``.
+    seconds : dict
+        ``total``, ``compile`` (all replications), ``compile_first`` and
+        ``compile_rest`` (compile seconds in replication 1 and in all later ones).
+    """
+
+    family: str
+    method: str
+    options: dict
+    replications: int
+    n_items: int
+    draws: int
+    seed: int
+    quantities: list[str]
+    invariant_only: bool
+    ranks: np.ndarray
+    histograms: np.ndarray
+    expected: np.ndarray
+    chi2: np.ndarray
+    pvalues: np.ndarray
+    combined_p: float
+    z_abs: np.ndarray
+    z_signed: np.ndarray
+    seconds: dict
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """``True`` when the Holm-combined p-value is at least :data:`ALPHA`."""
+        return bool(self.combined_p >= ALPHA)
+
+    @property
+    def accuracy(self) -> float:
+        """Mean over replications and quantities of ``|mean - truth| / sd``."""
+        return float(np.mean(self.z_abs))
+
+    def summary(self) -> dict:
+        """One JSON-ready row: the verdict, the p-values and the accuracy."""
+        return {
+            "family": self.family,
+            "method": self.method,
+            "options": self.options,
+            "replications": self.replications,
+            "n_items": self.n_items,
+            "draws": self.draws,
+            "quantities": len(self.quantities),
+            "invariant_only": self.invariant_only,
+            "combined_p": float(self.combined_p),
+            "min_p": float(self.pvalues.min()),
+            "pass": self.passed,
+            "accuracy": self.accuracy,
+            "accuracy_max": float(self.z_abs.mean(axis=0).max()),
+            "seconds": self.seconds,
+        }
+
+    def to_dict(self) -> dict:
+        """Everything, arrays as lists (JSON-ready)."""
+        out = {}
+        for k, v in asdict(self).items():
+            out[k] = v.tolist() if isinstance(v, np.ndarray) else v
+        out.update(passed=self.passed, accuracy=self.accuracy)
+        return out
+
+
+# -- rank statistics -----------------------------------------------------------------------
+def ranks_of(truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Rank of each ``truth[q]`` among ``draws[:, q]``: draws below it, plus a uniform share
+    of the ties (so that discrete or repeated draws, e.g. a MAP point, stay uniform under
+    calibration instead of piling at 0)."""
+    truth = np.asarray(truth, dtype=np.float64)
+    draws = np.asarray(draws, dtype=np.float64)
+    below = (draws < truth).sum(axis=0)
+    ties = (draws == truth).sum(axis=0)
+    return below + rng.integers(0, ties + 1)
+
+
+def chi2_uniform(
+    ranks: np.ndarray, n_ranks: int, bins: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Chi-square test that each column of ``ranks`` is uniform on ``0..n_ranks - 1``.
+
+    ``bins`` defaults to the most (at most 20) that keep every expected count >= 5. Bins
+    split the rank values as evenly as integers allow and each expects ``R x width /
+    n_ranks``, so unequal widths stay exact. Returns (histograms, expected, chi2, p).
+    """
+    from scipy import stats
+
+    ranks = np.asarray(ranks)
+    reps = ranks.shape[0]
+    if bins is None:
+        bins = max(2, min(20, reps // 5, n_ranks))
+    edges = np.floor(np.linspace(0, n_ranks, bins + 1)).astype(int)
+    expected = reps * np.diff(edges) / n_ranks
+    which = np.searchsorted(edges, ranks, side="right") - 1
+    hist = np.stack([np.bincount(which[:, q], minlength=bins) for q in range(ranks.shape[1])])
+    chi2 = ((hist - expected) ** 2 / expected).sum(axis=1)
+    return hist, expected, chi2, stats.chi2.sf(chi2, bins - 1)
+
+
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values (valid under any dependence)."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p)
+    m = len(p)
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+# -- what is ranked ------------------------------------------------------------------------
+def scalar_picks(sizes: Mapping[str, int], limit: int = MAX_SCALARS) -> list[tuple[str, int]]:
+    """At most ``limit`` (site, flat index) pairs, evenly spaced over the sites in sorted
+    order: deterministic, and covering every site when there are few."""
+    flat = [(s, i) for s in sorted(sizes) for i in range(sizes[s])]
+    if len(flat) <= limit:
+        return flat
+    idx = np.unique(np.round(np.linspace(0, len(flat) - 1, limit)).astype(int))
+    return [flat[i] for i in idx]
+
+
+def _invariant_sites(model) -> list[str] | None:
+    """Sites whose elements are unchanged by the family's relabellings; ``None`` when every
+    site is (the family is identified)."""
+    if not model.invariant_only:
+        return None
+    if model.family == "autoregressive":
+        return [s for s in ("b_out", "w_direct") if s in model.param_sites()]
+    return []  # latent class: sorted mixture weights are added separately
+
+
+def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], np.ndarray]:
+    """Names and ``(L + 1, Q)`` values of the ranked quantities: row 0 the truth, then
+    the ``L`` posterior draws."""
+    import jax.numpy as jnp
+
+    both = {k: np.concatenate([np.asarray(truth[k])[None], np.asarray(draws[k])]) for k in truth}
+    sites = _invariant_sites(model)
+    keep = sorted(both) if sites is None else sites
+    flat = {k: both[k].reshape(len(both[k]), -1) for k in keep}
+    picks = scalar_picks({k: v.shape[1] for k, v in flat.items()})
+    names = [f"{s}[{i}]" for s, i in picks]
+    cols = [flat[s][:, i] for s, i in picks]
+    if model.family == "latent-class":
+        # the components can swap labels; their sorted weights cannot
+        pi = np.sort(both["pi"], axis=1)
+        names += [f"pi_sorted[{k}]" for k in range(pi.shape[1])]
+        cols += list(pi.T)
+    ll = model.log_likelihood({k: jnp.asarray(v) for k, v in both.items()}, data)
+    names.append("log_lik")
+    cols.append(np.asarray(ll, dtype=np.float64).sum(axis=1))
+    return names, np.stack(cols, axis=1)
+
+
+# -- simulation and posterior draws ----------------------------------------------------------
+def simulate_from_prior(model, key, n_items: int):
+    """(data, truth) with the truth drawn from the *fitting* prior, in the program's layout.
+
+    ``LatentClass.simulate`` draws ``theta`` from a U-shaped Beta(0.5, 0.5) by default
+    (realistic clusters), which is not its prior; SBC needs the prior itself.
+    """
+    if model.family == "latent-class":
+        return model.simulate(key, n_items, theta_conc=model.alpha, pi_conc=model.alpha)
+    return model.simulate(key, n_items)
+
+
+class _Nuts:
+    """NUTS compiled once and reused across replications.
+
+    ``MCMC(jit_model_args=True)`` still recompiles its sampling loop on every ``run`` in
+    numpyro 0.22 (the collect transform is a fresh closure each time, ~2 s per fit here),
+    so this drives numpyro's own ``hmc(algo="NUTS")`` kernels under one ``jax.jit`` whose
+    argument is the data: same shapes, same compiled code. Warmup adapts step size and a
+    diagonal mass matrix as ``MCMC`` does; each chain starts uniformly in [-2, 2] on the
+    unconstrained scale (numpyro's ``init_to_uniform``).
+    """
+
+    def __init__(self, model, settings: dict, n_keep: int) -> None:
+        self.model, self.settings, self.n_keep = model, settings, n_keep
+        self._run = None
+        self.divergences = 0
+
+    def _setup(self, kwargs, key) -> None:
+        import jax
+        from numpyro.infer.hmc import hmc
+        from numpyro.infer.util import initialize_model
+
+        s = self.settings
+        info = initialize_model(key, self.model.program, model_kwargs=kwargs, dynamic_args=True)
+        init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
+        leaves, tree = jax.tree_util.tree_flatten(info.param_info.z)
+        warmup = s["warmup"]
+        per_chain = math.ceil(self.n_keep * s["thin"] / s["chains"])
+        postprocess = info.postprocess_fn
+
+        def one_chain(key, kwargs):
+            k_init, k_run = jax.random.split(key)
+            keys = jax.random.split(k_init, len(leaves))
+            z0 = [
+                jax.random.uniform(k, leaf.shape, minval=-2.0, maxval=2.0)
+                for k, leaf in zip(keys, leaves, strict=True)
+            ]
+            state = init_kernel(
+                jax.tree_util.tree_unflatten(tree, z0),
+                num_warmup=warmup,
+                target_accept_prob=s["target_accept"],
+                model_kwargs=kwargs,
+                rng_key=k_run,
+            )
+
+            def step(st, _):
+                st = sample_kernel(st, model_kwargs=kwargs)
+                return st, (st.z, st.diverging)
+
+            state, _ = jax.lax.scan(step, state, None, length=warmup)
+            state, (zs, div) = jax.lax.scan(step, state, None, length=per_chain)
+            return jax.vmap(postprocess(**kwargs))(zs), div.sum()
+
+        def run(key, kwargs):
+            keys = jax.random.split(key, s["chains"])
+            return jax.vmap(one_chain, in_axes=(0, None))(keys, kwargs)
+
+        self._run = jax.jit(run)
+
+    def __call__(self, data, key) -> dict:
+        kwargs = self.model.program_kwargs(data)
+        if self._run is None:
+            self._setup(kwargs, key)
+        samples, div = self._run(key, kwargs)
+        self.divergences += int(div.sum())
+        sites = self.model.param_sites()
+        return {
+            k: _thin(np.asarray(v).reshape(-1, *v.shape[2:]), self.n_keep)
+            for k, v in samples.items()
+            if k in sites
+        }
+
+
+class _Svi:
+    """One ``SVI`` and one jitted optimisation loop reused across replications.
+
+    ``svi.run`` jits a fresh closure on every call (a recompile per replication), so the
+    loop is a ``lax.scan`` over ``svi.update`` jitted once here; the data are its argument.
+    """
+
+    def __init__(self, model, settings: dict, n_keep: int) -> None:
+        import jax
+        from numpyro.infer import SVI, Trace_ELBO
+        from numpyro.optim import Adam
+
+        from .fit import make_guide
+
+        self.model, self.settings, self.n_keep = model, settings, n_keep
+        self.guide = None
+        self._make = lambda opts: make_guide(settings["guide"], model.program, **opts)
+        self._svi_parts = (SVI, Trace_ELBO, Adam)
+        self._jax = jax
+
+    def _setup(self, data) -> None:
+        jax = self._jax
+        SVI, Trace_ELBO, Adam = self._svi_parts
+        # latent class: fit() would start from EM on *this* data set; one guide serves every
+        # replication here, so it starts from the prior median like the other families
+        opts = {} if self.model.family == "latent-class" else self.model.guide_options(data)
+        self.guide = self._make(opts)
+        self.svi = SVI(
+            self.model.program, self.guide, Adam(self.settings["learning_rate"]), Trace_ELBO()
+        )
+        steps = self.settings["steps"]
+        svi = self.svi
+
+        def optimise(state, kwargs):
+            def body(s, _):
+                return svi.update(s, **kwargs)
+
+            return jax.lax.scan(body, state, None, length=steps)
+
+        self._optimise = jax.jit(optimise)
+        guide, n_keep = self.guide, self.n_keep
+        # jitted too: unjitted, sample_posterior compiles a fresh scan on every call
+        self._sample = jax.jit(
+            lambda key, params, kwargs: guide.sample_posterior(
+                key, params, sample_shape=(n_keep,), **kwargs
+            )
+        )
+
+    def __call__(self, data, key) -> dict:
+        jax = self._jax
+        if self.guide is None:
+            self._setup(data)
+        kwargs = self.model.program_kwargs(data)
+        k_init, k_draw = jax.random.split(key)
+        state = self.svi.init(k_init, **kwargs)
+        state, losses = self._optimise(state, kwargs)
+        params = self.svi.get_params(state)
+        post = self._sample(k_draw, params, kwargs)
+        sites = self.model.param_sites()
+        return {k: np.asarray(v) for k, v in post.items() if k in sites}
+
+
+class _ViaFit:
+    """:func:`zoo.fit.fit` per replication (recompiles each time): the cross-check path."""
+
+    def __init__(self, model, method: str, settings: dict, n_keep: int) -> None:
+        self.model, self.method, self.n_keep = model, method, n_keep
+        self.kwargs = {k: v for k, v in settings.items() if k != "thin"}
+        if method == "nuts":
+            chains = settings["chains"]
+            self.kwargs["draws"] = math.ceil(n_keep * settings["thin"] / chains)
+        else:
+            self.kwargs.update(chains=1, draws=n_keep)
+
+    def __call__(self, data, key) -> dict:
+        from .fit import fit
+
+        seed = int(np.asarray(key)[-1])
+        result = fit(self.model, data, self.method, seed=seed, **self.kwargs)
+        return {k: _thin(np.asarray(v), self.n_keep) for k, v in result.draws().items()}
+
+
+def _thin(v: np.ndarray, n_keep: int) -> np.ndarray:
+    """``n_keep`` draws evenly spaced over the chain (thinning cuts autocorrelation)."""
+    idx = np.floor(np.linspace(0, len(v), n_keep, endpoint=False)).astype(int)
+    return v[idx]
+
+
+def _exact(model, n_keep: int):
+    if not hasattr(model, "exact_draws"):
+        raise ValueError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
+
+    def draw(data, key):
+        return {k: np.asarray(v) for k, v in model.exact_draws(data, key, n_keep).items()}
+
+    return draw
+
+
+# -- the run -----------------------------------------------------------------------------------
+def _check_int(name: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+def sbc(
+    family: str,
+    options: Mapping | None = None,
+    *,
+    method: str | Sampler = "nuts",
+    replications: int = 100,
+    n_items: int = 30,
+    draws: int = 99,
+    seed: int = 0,
+    fit_kwargs: Mapping | None = None,
+    engine: str = "reuse",
+    bins: int | None = None,
+    progress: bool | None = None,
+) -> SBCResult:
+    """Simulation-based calibration of ``method`` on the zoo family ``family``.
+
+    Parameters
+    ----------
+    family : str
+        A zoo family name (``zoo.models.FAMILIES``).
+    options : mapping, optional
+        Options for :func:`zoo.models.make_model` (``n``, ``classes``, ``network``...).
+    method : {"nuts", "svi", "exact"} or callable
+        The inference method; ``"exact"`` for the conjugate tabular families. A callable
+        ``(model, data, key, L) -> {site: (L, ...) draws}`` is used as the posterior
+        sampler (e.g. a deliberately wrong one, to check the test can fail).
+    replications : int
+        Simulated data sets (>= 2; >= 10 for a meaningful test).
+    n_items : int
+        Items per simulated data set (the same every replication, so shapes repeat).
+    draws : int
+        ``L``, posterior draws kept per replication (thinned); ranks lie in ``0..L``.
+        ``L + 1`` a multiple of the bin count keeps bins equal (e.g. 99).
+    seed : int
+        Seeds the truths, the data, the fits and the tie-breaking: same seed, same numbers.
+    fit_kwargs : mapping, optional
+        Overrides of :data:`DEFAULTS` for the method (NUTS ``chains``, ``warmup``,
+        ``thin``, ``target_accept``; SVI ``steps``, ``learning_rate``, ``guide``).
+    engine : {"reuse", "fit"}
+        ``"reuse"`` keeps one compiled sampler/optimiser for all replications;
+        ``"fit"`` calls :func:`zoo.fit.fit` each time (slow: it compiles each time).
+    bins : int, optional
+        Chi-square bins; default the most (<= 20) with expected counts >= 5.
+    progress : bool, optional
+        Show a progress bar; by default when stderr is a terminal.
+
+    Returns
+    -------
+    SBCResult
+
+    Raises
+    ------
+    ValueError
+        Unknown family, method or engine, ``replications < 2``, non-positive ``n_items``
+        or ``draws``, unknown ``fit_kwargs``, or ``"exact"`` on a non-conjugate family.
+    """
+    import jax
+
+    from . import _jax
+    from .models import make_model
+
+    options = dict(options or {})
+    custom = callable(method)
+    if not custom and method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {list(METHODS)}")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
+    _check_int("replications", replications, 2)
+    _check_int("n_items", n_items, 1)
+    _check_int("draws", draws, 1)
+    if bins is not None:
+        _check_int("bins", bins, 2)
+    settings = dict(DEFAULTS.get(method, {})) if not custom else {}
+    unknown = set(fit_kwargs or {}) - set(settings)
+    if unknown:
+        raise ValueError(
+            f"unknown fit_kwargs {sorted(unknown)} for method {method!r}; "
+            f"expected some of {sorted(settings)}"
+        )
+    settings.update(fit_kwargs or {})
+    model = make_model(family, **options)  # ValueError on an unknown family or option
+
+    if custom:
+        name = getattr(method, "__name__", "custom")
+
+        def posterior(data, key):
+            return {k: np.asarray(v) for k, v in method(model, data, key, draws).items()}
+    else:
+        name = method
+        if method == "exact":
+            posterior = _exact(model, draws)
+        elif engine == "fit":
+            posterior = _ViaFit(model, method, settings, draws)
+        elif method == "nuts":
+            posterior = _Nuts(model, settings, draws)
+        else:
+            posterior = _Svi(model, settings, draws)
+
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    reps = range(replications)
+    if show:
+        from tqdm.auto import tqdm
+
+        reps = tqdm(reps, desc=f"SBC {family} {name}", leave=False)
+    rng = np.random.default_rng([seed, 1])  # tie-breaking, apart from JAX's streams
+    root = jax.random.PRNGKey(seed)
+    names, rank_rows, z_abs, z_signed, compiles = None, [], [], [], []
+    with _jax.stopwatch() as total:
+        for r in reps:
+            k_sim, k_fit = jax.random.split(jax.random.fold_in(root, r))
+            with _jax.stopwatch() as clock:
+                data, truth = simulate_from_prior(model, k_sim, n_items)
+                post = posterior(data, k_fit)
+                q_names, values = quantities(model, post, truth, data)
+            compiles.append(clock["compile"])
+            if names is None:
+                names = q_names
+            rank_rows.append(ranks_of(values[0], values[1:], rng))
+            sd = values[1:].std(axis=0, ddof=1)
+            err = (values[1:].mean(axis=0) - values[0]) / np.where(sd > 0, sd, np.nan)
+            z_abs.append(np.abs(err))
+            z_signed.append(err)
+    ranks = np.stack(rank_rows)
+    hist, expected, chi2, pvals = chi2_uniform(ranks, draws + 1, bins)
+    seconds = {
+        "total": total["total"],
+        "compile": float(np.sum(compiles)),
+        "compile_first": float(compiles[0]),
+        "compile_rest": float(np.sum(compiles[1:])),
+    }
+    return SBCResult(
+        family=family,
+        method=name,
+        options=options,
+        replications=replications,
+        n_items=n_items,
+        draws=draws,
+        seed=seed,
+        quantities=names,
+        invariant_only=bool(model.invariant_only),
+        ranks=ranks,
+        histograms=hist,
+        expected=expected,
+        chi2=chi2,
+        pvalues=pvals,
+        combined_p=float(holm(pvals).min()),
+        z_abs=np.stack(z_abs),
+        z_signed=np.stack(z_signed),
+        seconds=seconds,
+        settings={
+            **settings,
+            "engine": engine if not custom else "custom",
+            "divergences": getattr(posterior, "divergences", None),
+        },
+    )
+
+
+def plot_ranks(results, path=None, max_quantities: int = 4):
+    """Rank histograms: one row per result, up to ``max_quantities`` panels (``log_lik``
+    first, then the quantity with the smallest p-value...), the expected count dashed.
+    Saved as PNG to ``path`` when given; returns the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = len(results)
+    fig, axes = plt.subplots(
+        rows, max_quantities, figsize=(2.4 * max_quantities, 1.5 * rows), squeeze=False
+    )
+    for ax_row, res in zip(axes, results, strict=True):
+        order = [len(res.quantities) - 1] + [
+            int(i) for i in np.argsort(res.pvalues) if i != len(res.quantities) - 1
+        ]
+        for j, ax in enumerate(ax_row):
+            if j >= len(order):
+                ax.axis("off")
+                continue
+            q = order[j]
+            hist = res.histograms[q]
+            ax.bar(np.arange(len(hist)), hist, width=1.0, color="C0" if res.passed else "C3")
+            ax.plot(np.arange(len(hist)), res.expected, "k--", lw=0.8)
+            ax.set_xticks([])
+            ax.tick_params(labelsize=6)
+            ax.set_title(f"{res.quantities[q]}  p={res.pvalues[q]:.2g}", fontsize=7)
+            if j == 0:
+                ax.set_ylabel(f"{res.family}\n{res.method}", fontsize=7)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
