@@ -53,6 +53,17 @@ def _more(items: list, shown: int) -> list[str]:
     return [f"    ... {len(items) - shown} more"] if len(items) > shown else []
 
 
+def format_statements(statements: list[dict]) -> list[str]:
+    """The first few local Markov statements as text lines, then "... N more"."""
+    lines = []
+    for s in statements[:_SHOW]:
+        rest = s["independent_of"]
+        right = ", ".join(rest[:6]) + (f", ... ({len(rest)} nodes)" if len(rest) > 6 else "")
+        given = " | " + ", ".join(s["given"]) if s["given"] else ""
+        lines.append(f"    {s['node']} ⟂ {{{right}}}{given}")
+    return lines + _more(statements, _SHOW)
+
+
 def format_card(card: dict) -> str:
     """The card as terminal text."""
     p, ind, nodes = card["params"], card["independence"], card["nodes"]
@@ -73,12 +84,7 @@ def format_card(card: dict) -> str:
         "independence",
         f"  local Markov statements: {ind['local_markov_count']}",
     ]
-    for s in ind["local_markov"][:_SHOW]:
-        rest = s["independent_of"]
-        right = ", ".join(rest[:6]) + (f", ... ({len(rest)} nodes)" if len(rest) > 6 else "")
-        given = " | " + ", ".join(s["given"]) if s["given"] else ""
-        lines.append(f"    {s['node']} ⟂ {{{right}}}{given}")
-    lines += _more(ind["local_markov"], _SHOW)
+    lines += format_statements(ind["local_markov"])
     blankets = list(ind["markov_blankets"].items())
     lines.append("  Markov blankets:")
     for node, blanket in blankets[:_SHOW]:

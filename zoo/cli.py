@@ -393,7 +393,7 @@ def _cmd_inspect(args) -> None:
 def _check_figure_path(path: str) -> None:
     if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ValueError(f"--draw {path!r}: expected a .png, .svg or .pdf file name")
-    _check_out(str(Path(path).parent) if str(Path(path).parent) else ".")
+    _check_out(str(Path(path).parent))
 
 
 _FAMILY_ONLY = ("test", "guide", "batch_size")
@@ -471,7 +471,8 @@ def _cmd_fit(args) -> None:
     model.check_data(train)
     model.check_data(test)
     model.check_training(train)
-    constant = [n for j, n in enumerate(train.names) if len(set(train.x[:, j].tolist())) == 1]
+    same = (train.x == train.x[:1]).all(axis=0)
+    constant = [n for n, c in zip(train.names, same, strict=True) if c]
     if constant:
         shown = ", ".join(constant[:8]) + (
             f", ... ({len(constant)} in all)" if len(constant) > 8 else ""

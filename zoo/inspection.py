@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -77,7 +77,6 @@ class ProgramStructure:
     sites: Mapping[str, Site]
     data_plates: tuple[str, ...]
     params: dict
-    param_sites: Mapping[str, dict] = field(default_factory=dict)
 
     @property
     def latent(self) -> tuple[str, ...]:
@@ -343,7 +342,7 @@ def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
         dag = DAG(variables, edges, name=name, plates=[p for p in plates if p.members])
     except ValueError as err:
         raise ValueError(f"{name}: {err}") from err
-    return ProgramStructure(name, dag, sites, data_plates, params, param_sites)
+    return ProgramStructure(name, dag, sites, data_plates, params)
 
 
 # -- the card -----------------------------------------------------------------------------
@@ -412,6 +411,8 @@ def inspect(fn: Callable, *args, **kwargs) -> dict:
 
 def format_card(c: dict) -> str:
     """A program card as terminal text."""
+    from .card import format_statements
+
     p = c["params"]
     roles: dict[str, int] = {}
     for node in c["nodes"]:
@@ -450,13 +451,7 @@ def format_card(c: dict) -> str:
         )
     ind = c["independence"]
     lines += ["independence", f"  local Markov statements: {ind['local_markov_count']}"]
-    for s in ind["local_markov"][:6]:
-        rest = s["independent_of"]
-        right = ", ".join(rest[:6]) + (f", ... ({len(rest)} nodes)" if len(rest) > 6 else "")
-        given = " | " + ", ".join(s["given"]) if s["given"] else ""
-        lines.append(f"    {s['node']} ⟂ {{{right}}}{given}")
-    if len(ind["local_markov"]) > 6:
-        lines.append(f"    ... {len(ind['local_markov']) - 6} more")
+    lines += format_statements(ind["local_markov"])
     un = c["unrolled"]
     if "skipped" in un:
         lines.append(f"  unrolled view: skipped ({un['skipped']})")
@@ -467,11 +462,6 @@ def format_card(c: dict) -> str:
             f"{share:.1f}% of pairs d-separated given nothing"
         )
     return "\n".join(lines)
-
-
-def draw(st: ProgramStructure, ax=None):
-    """The program's DAG with its plates drawn as boxes (a matplotlib Figure)."""
-    return graphs.draw_dag(st.dag, ax=ax)
 
 
 # -- claims tested against samples -------------------------------------------------------

@@ -126,9 +126,6 @@ class BoundProgram:
     observed: dict  # site -> value conditioned from the data (not through arguments)
     structure: ProgramStructure
 
-    def __call__(self, **extra):
-        return self.fn(**{**self.kwargs, **extra})
-
 
 def _signature(fn: Callable):
     try:
@@ -207,10 +204,6 @@ def prior_kwargs(bound: BoundProgram) -> dict:
 
 def check_fittable(bound: BoundProgram) -> None:
     """``ValueError`` unless the program has a continuous latent site to infer."""
-    _check_latents(bound)
-
-
-def _check_latents(bound: BoundProgram) -> None:
     st = bound.structure
     latent = st.latent
     if not latent:
@@ -258,7 +251,7 @@ def fit_program(
 
     _check_choice(method, ("nuts", "svi"), "method")
     check_budget(chains, warmup, draws, steps, target_accept)
-    _check_latents(bound)
+    check_fittable(bound)
     check_memory(bound.structure.params["total"], chains * draws, 0)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     model = _ProgramModel(bound)

@@ -116,7 +116,6 @@ def _data(card: dict, model):
 
 
 def _svi_state(folder: Path, model, train, settings: dict):
-    import jax
     import jax.numpy as jnp
     from numpyro import handlers
 
@@ -132,5 +131,4 @@ def _svi_state(folder: Path, model, train, settings: dict):
     guide = make_guide(settings["guide"], model.program)
     with handlers.seed(rng_seed=0):
         guide(**kwargs)  # builds the guide's layout; its parameters come from the file
-    jax.block_until_ready(params)
     return elbo, {"guide": guide, "params": params, "program_kwargs": kwargs}
