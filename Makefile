@@ -17,12 +17,32 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The benchmark peers (PyMC, nutpie, Pyro), never needed by the zoo or its tests. torch goes
+# first, pinned: a plain torch requirement would pull a multi-GB CUDA build, while 2.13.0 is
+# the CPU build pip finds on this machine.
+.PHONY: bench-install bench
+bench-install: install
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+# The zoo against the peers, ratios measured in one run (BENCH_ARGS=--quick for a smoke run);
+# raw numbers go to benchmarks/results/.
+bench: bench-install
+	$(BIN)/python benchmarks/nuts_peers.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/svi_peers.py $(BENCH_ARGS)
+
 # The main job: every family fitted on the bundled digits, side by side in one table and one
 # report (zoo-report/index.html), then one family's full card.
 demo: install
 	$(BIN)/zoo compare --out $(REPORT)
 	$(BIN)/zoo fit naive-bayes --out $(REPORT)/naive-bayes
 	@echo "open $(REPORT)/index.html"
+
+# The documentation site (mkdocs.yml) into site/, strict: a warning, a broken link or anchor
+# fails it. `make test` builds it too (tests/test_docs.py). The variable hides Material's banner.
+.PHONY: docs
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: install
 	$(BIN)/ruff check .
@@ -33,4 +53,4 @@ test: lint
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 clean:
-	rm -rf $(VENV) $(REPORT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(REPORT) site .pytest_cache .ruff_cache

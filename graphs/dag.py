@@ -217,6 +217,7 @@ class DAG:
     # -- reading -------------------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The DAG's label, shown in reports and drawings."""
         return self._name
 
     @property
@@ -226,6 +227,7 @@ class DAG:
 
     @property
     def nodes(self) -> tuple[str, ...]:
+        """Node names in the DAG's node order."""
         return tuple(self._vars)
 
     @property
@@ -235,6 +237,7 @@ class DAG:
 
     @property
     def variables(self) -> tuple[Variable, ...]:
+        """The :class:`Variable` of every node, in node order."""
         return tuple(self._vars.values())
 
     @property
@@ -262,6 +265,7 @@ class DAG:
         return iter(self._vars)
 
     def variable(self, node: str) -> Variable:
+        """The :class:`Variable` of ``node``; ``ValueError`` for an unknown node."""
         self.check_nodes([node])
         return self._vars[node]
 
@@ -270,21 +274,26 @@ class DAG:
         return self.variable(node).card
 
     def role(self, node: str) -> str:
+        """The role of ``node``: one of :data:`ROLES`."""
         return self.variable(node).role
 
     def parents(self, node: str) -> tuple[str, ...]:
+        """The parents of ``node``, in node order."""
         self.check_nodes([node])
         return self._parents[node]
 
     def children(self, node: str) -> tuple[str, ...]:
+        """The children of ``node``, in node order."""
         self.check_nodes([node])
         return tuple(sorted(self._graph.successors(node), key=self._index.__getitem__))
 
     def ancestors(self, node: str) -> frozenset[str]:
+        """Every node with a directed path to ``node`` (``node`` itself excluded)."""
         row = self.ancestor_matrix()[self.index(node)]
         return frozenset(self.nodes[j] for j in np.flatnonzero(row))
 
     def descendants(self, node: str) -> frozenset[str]:
+        """Every node reachable from ``node`` along directed edges (``node`` excluded)."""
         col = self.ancestor_matrix()[:, self.index(node)]
         return frozenset(self.nodes[j] for j in np.flatnonzero(col))
 
@@ -325,6 +334,7 @@ class DAG:
         return self._cache["topo"]
 
     def with_role(self, role: str) -> tuple[str, ...]:
+        """Nodes whose role is ``role`` (one of :data:`ROLES`), in node order."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; expected one of {list(ROLES)}")
         return tuple(n for n, v in self._vars.items() if v.role == role)
@@ -344,9 +354,11 @@ class DAG:
 
     # -- making new values ---------------------------------------------------------------
     def with_cpds(self, cpds: Mapping[str, np.ndarray] | None) -> DAG:
+        """A copy of this DAG carrying ``cpds`` (``None``: no parameters)."""
         return DAG(self.variables, self.edges, name=self._name, cpds=cpds, plates=self._plates)
 
     def renamed(self, name: str) -> DAG:
+        """A copy of this DAG labelled ``name``."""
         return DAG(self.variables, self.edges, name=name, cpds=self._cpds, plates=self._plates)
 
     def restricted(self, nodes: str | Iterable[str]) -> DAG:

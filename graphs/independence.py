@@ -27,6 +27,7 @@ class Statement:
     given: tuple[str, ...]
 
     def to_dict(self) -> dict:
+        """The statement as JSON-ready data: ``node``, ``independent_of``, ``given``."""
         return {
             "node": self.node,
             "independent_of": list(self.independent_of),

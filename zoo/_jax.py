@@ -1,5 +1,5 @@
-"""JAX set-up shared by the inference modules: host devices for parallel chains, and a
-clock for compilation time.
+"""JAX set-up shared by the inference modules: host devices for parallel chains, a
+persistent compilation cache, and a clock for compilation time.
 
 Parallel NUTS chains need one host device per chain, which XLA reads from ``XLA_FLAGS``
 when its CPU backend starts; so this module sets the flag before anything computes.
@@ -20,6 +20,26 @@ if _FLAG not in os.environ.get("XLA_FLAGS", ""):
 
 import jax  # noqa: E402  (after the flag, on purpose)
 from jax import monitoring  # noqa: E402
+
+#: where compiled XLA programs persist between processes; ZOO_JAX_CACHE=off turns it off
+CACHE_DIR = os.environ.get(
+    "ZOO_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "model-zoo", "jax")
+)
+
+
+def _persistent_cache() -> None:
+    if CACHE_DIR.lower() in ("", "0", "off", "none") or jax.config.jax_compilation_cache_dir:
+        return  # off, or the user's own cache is set
+    try:
+        os.makedirs(CACHE_DIR, exist_ok=True)
+    except OSError:
+        return  # a read-only home: compile every time rather than fail
+    jax.config.update("jax_compilation_cache_dir", CACHE_DIR)
+    # only programs that took a while to compile: small ones are cheaper to rebuild than to read
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+_persistent_cache()
 
 _COMPILE_EVENTS = (
     "/jax/core/compile/jaxpr_trace_duration",
@@ -52,4 +72,5 @@ def stopwatch():
 
 
 def device_count() -> int:
+    """Host devices JAX sees: parallel NUTS chains run one per device."""
     return jax.local_device_count()

@@ -22,13 +22,12 @@ latent class, neural autoregressive) rank permutation-invariant quantities only:
 latent class ``log_lik`` and its sorted mixture weights; the MADE ``log_lik`` and its
 output biases and direct weights (relabelling the hidden units leaves those unchanged).
 
-Cost: JAX compilation dominates a tiny fit, so NUTS and SVI here do not call
-:func:`zoo.fit.fit` per replication (it builds a new ``MCMC``/``SVI`` each time, and so
-compiles each time). They reuse one ``MCMC`` with ``jit_model_args=True`` and one jitted
-SVI optimisation loop across replications of the same shapes, with :func:`zoo.fit.fit`'s
-settings (NUTS ``target_accept``, the same autoguides, Adam). ``engine="fit"`` calls
-:func:`zoo.fit.fit` instead, for a cross-check. Compile seconds are recorded per
-replication, so :attr:`SBCResult.seconds` shows whether code was reused.
+Cost: JAX compilation dominates a tiny fit. NUTS goes through :func:`zoo.nuts.sample`, which
+compiles once per model shape; SVI here does not call :func:`zoo.fit.fit` per replication
+(``svi.run`` compiles each time) but reuses one jitted optimisation loop across replications
+of the same shapes, with :func:`zoo.fit.fit`'s settings (the same autoguides, Adam).
+``engine="fit"`` calls :func:`zoo.fit.fit` instead, for a cross-check. Compile seconds are
+recorded per replication, so :attr:`SBCResult.seconds` shows whether code was reused.
 
 ``numpyro.infer.calibration.vsbc_diagnostic`` (numpyro 0.22) implements the variational
 SBC of Yao et al. 2018 for SVI; the rank statistics here are computed directly so that
@@ -242,69 +241,30 @@ def simulate_from_prior(model, key, n_items: int):
 
 
 class _Nuts:
-    """NUTS compiled once and reused across replications.
-
-    ``MCMC(jit_model_args=True)`` still recompiles its sampling loop on every ``run`` in
-    numpyro 0.22 (the collect transform is a fresh closure each time, ~2 s per fit here),
-    so this drives numpyro's own ``hmc(algo="NUTS")`` kernels under one ``jax.jit`` whose
-    argument is the data: same shapes, same compiled code. Warmup adapts step size and a
-    diagonal mass matrix as ``MCMC`` does; each chain starts uniformly in [-2, 2] on the
-    unconstrained scale (numpyro's ``init_to_uniform``).
-    """
+    """NUTS through :func:`zoo.nuts.sample`, whose compiled sampler takes the data as an
+    argument, so every replication after the first reuses it."""
 
     def __init__(self, model, settings: dict, n_keep: int) -> None:
         self.model, self.settings, self.n_keep = model, settings, n_keep
-        self._run = None
         self.divergences = 0
 
-    def _setup(self, kwargs, key) -> None:
-        import jax
-        from numpyro.infer.hmc import hmc
-        from numpyro.infer.util import initialize_model
+    def __call__(self, data, key) -> dict:
+        from . import nuts
 
         s = self.settings
-        info = initialize_model(key, self.model.program, model_kwargs=kwargs, dynamic_args=True)
-        init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
-        leaves, tree = jax.tree_util.tree_flatten(info.param_info.z)
-        warmup = s["warmup"]
-        per_chain = math.ceil(self.n_keep * s["thin"] / s["chains"])
-        postprocess = info.postprocess_fn
-
-        def one_chain(key, kwargs):
-            k_init, k_run = jax.random.split(key)
-            keys = jax.random.split(k_init, len(leaves))
-            z0 = [
-                jax.random.uniform(k, leaf.shape, minval=-2.0, maxval=2.0)
-                for k, leaf in zip(keys, leaves, strict=True)
-            ]
-            state = init_kernel(
-                jax.tree_util.tree_unflatten(tree, z0),
-                num_warmup=warmup,
-                target_accept_prob=s["target_accept"],
-                model_kwargs=kwargs,
-                rng_key=k_run,
-            )
-
-            def step(st, _):
-                st = sample_kernel(st, model_kwargs=kwargs)
-                return st, (st.z, st.diverging)
-
-            state, _ = jax.lax.scan(step, state, None, length=warmup)
-            state, (zs, div) = jax.lax.scan(step, state, None, length=per_chain)
-            return jax.vmap(postprocess(**kwargs))(zs), div.sum()
-
-        def run(key, kwargs):
-            keys = jax.random.split(key, s["chains"])
-            return jax.vmap(one_chain, in_axes=(0, None))(keys, kwargs)
-
-        self._run = jax.jit(run)
-
-    def __call__(self, data, key) -> dict:
-        kwargs = self.model.program_kwargs(data)
-        if self._run is None:
-            self._setup(kwargs, key)
-        samples, div = self._run(key, kwargs)
-        self.divergences += int(div.sum())
+        kwargs, _ = self.model.sampler_kwargs(data)
+        samples, stats, _ = nuts.sample(
+            self.model.program,
+            kwargs,
+            key,
+            chains=s["chains"],
+            warmup=s["warmup"],
+            draws=math.ceil(self.n_keep * s["thin"] / s["chains"]),
+            target_accept=s["target_accept"],
+            cache_key=self.model.program_key() or ("model", id(self.model)),
+            reference=self.model.reference_draws(data),
+        )
+        self.divergences += int(stats["diverging"].sum())
         sites = self.model.param_sites()
         return {
             k: _thin(np.asarray(v).reshape(-1, *v.shape[2:]), self.n_keep)

@@ -81,21 +81,26 @@ class ClaimTest:
 
     @property
     def node(self) -> str:
+        """The node the claim is about (the test's ``x``)."""
         return self.test.x
 
     @property
     def other(self) -> str:
+        """The node it is claimed independent of (the test's ``y``)."""
         return self.test.y
 
     @property
     def given(self) -> tuple[str, ...]:
+        """The conditioning set of the test."""
         return self.test.given
 
     @property
     def p_value(self) -> float:
+        """The test's p-value before the multiple-testing adjustment."""
         return self.test.p_value
 
     def to_dict(self) -> dict:
+        """The test as JSON-ready data (plain Python numbers, lists and strings)."""
         t = self.test
         return {
             "node": t.x,

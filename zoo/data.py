@@ -73,10 +73,12 @@ class Dataset:
 
     @property
     def n_items(self) -> int:
+        """Number of items (rows of ``x``)."""
         return int(self.x.shape[0])
 
     @property
     def n_vars(self) -> int:
+        """Number of variables (columns of ``x``)."""
         return int(self.x.shape[1])
 
     def take(self, index) -> Dataset:
@@ -153,6 +155,7 @@ def digits_split() -> tuple[Dataset, Dataset]:
 
 
 def square_shape(n: int) -> tuple[int, int] | None:
+    """``(side, side)`` when ``n`` variables fill a square image (``n >= 4``), else ``None``."""
     side = math.isqrt(n)
     return (side, side) if side * side == n and n >= 4 else None
 

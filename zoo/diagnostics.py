@@ -68,7 +68,7 @@ def warnings_for(diag: dict) -> list[str]:
 
 
 def _mcmc(result) -> dict:
-    import arviz as az
+    from ._az import az
 
     post = result.idata.posterior
     chains = post.sizes["chain"]
@@ -157,10 +157,11 @@ def guide_khat(result, n: int = 1000) -> float | None:
 
     ``None`` for a MAP guide, which has no density to weigh against.
     """
-    import arviz as az
     import jax
     from numpyro.infer.autoguide import AutoContinuous
     from numpyro.infer.util import potential_energy
+
+    from ._az import az
 
     guide = result.extra.get("guide")
     if not isinstance(guide, AutoContinuous):

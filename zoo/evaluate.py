@@ -44,7 +44,7 @@ def heldout(result, test: Dataset) -> dict:
 
 def loo(result) -> dict:
     """PSIS-LOO on the training items (ArviZ), with the share of items whose k-hat > 0.7."""
-    import arviz as az
+    from ._az import az
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -38,7 +38,7 @@ def samples_figure(items: np.ndarray, shape: tuple[int, int], title: str = "") -
 def rank_figure(result, max_vars: int = RANK_VARIABLES) -> Figure:
     """ArviZ rank plots of the first ``max_vars`` parameter elements (or, for families whose
     labels can swap, of their permutation-invariant quantities)."""
-    import arviz as az
+    from ._az import az
 
     post = result.idata.posterior
     chains = post.sizes["chain"]

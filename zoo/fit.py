@@ -1,4 +1,5 @@
-"""``fit(model, data, method=...)``: NUTS through ``numpyro.infer.MCMC``, SVI through
+"""``fit(model, data, method=...)``: NUTS through :mod:`zoo.nuts` (numpyro's kernels, compiled
+once per model shape), SVI through
 ``numpyro.infer.SVI`` with autoguides, and exact conjugate draws where they exist; every
 result holds an ArviZ ``InferenceData`` with the same groups and the timings.
 """
@@ -96,6 +97,7 @@ def fit(
     learning_rate: float = 0.01,
     batch_size: int | None = None,
     progress: bool = False,
+    pointwise: bool = True,
 ) -> FitResult:
     """Fit ``model`` to ``data`` and return a :class:`FitResult`.
 
@@ -104,6 +106,8 @@ def fit(
     iterations; SVI runs ``steps`` Adam steps with a mean-field Normal (``"normal"``), MAP
     (``"map"``) or low-rank (``"lowrank"``) guide (by default the family's own choice), then
     draws ``chains x draws`` times from the guide.
+    ``pointwise=False`` skips the per-item log-likelihood group (what LOO and the held-out
+    comparisons read), which costs draws x items: for timing the posterior alone.
     The same ``seed`` gives the same numbers.
     """
     method = model.default_method if method is None else method
@@ -117,6 +121,7 @@ def fit(
     model.check_training(data)
     check_memory(model.param_count(), chains * draws, data.n_items)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
+    settings["pointwise"] = pointwise
     key = jax.random.PRNGKey(seed)
     if method == "nuts":
         settings["target_accept"] = target_accept
@@ -134,35 +139,47 @@ def fit(
     return _result(model, data, "exact", post, None, clock, settings)
 
 
-def _nuts(model: Model, data: Dataset, key, settings: dict, progress: bool) -> FitResult:
-    from numpyro.infer import MCMC, NUTS
+def progress_printer(what: str):
+    """A ``progress(done, total)`` callback that rewrites one line on standard error."""
+    import sys
 
-    chains = settings["chains"]
-    chain_method = "parallel" if _jax.device_count() >= chains else "sequential"
-    kernel = NUTS(model.program, target_accept_prob=settings["target_accept"])
-    mcmc = MCMC(
-        kernel,
-        num_warmup=settings["warmup"],
-        num_samples=settings["draws"],
-        num_chains=chains,
-        chain_method=chain_method,
-        progress_bar=progress,
-    )
-    fields = ("diverging", "energy", "num_steps", "accept_prob", "potential_energy")
-    with _jax.stopwatch() as clock, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # numpyro's chain-method notices
-        mcmc.run(key, **model.program_kwargs(data), extra_fields=fields)
-        samples = {k: as_numpy(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
-        extra = {k: as_numpy(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
-    settings["chain_method"] = chain_method
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{what}: {min(done, total):,}/{total:,} iterations{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _nuts(model: Model, data: Dataset, key, settings: dict, progress: bool) -> FitResult:
+    from . import nuts
+
+    kwargs, offset = model.sampler_kwargs(data)
+    cache_key = model.program_key() or ("model", id(model))
+    with _jax.stopwatch() as clock:
+        samples, extra, info = nuts.sample(
+            model.program,
+            kwargs,
+            key,
+            chains=settings["chains"],
+            warmup=settings["warmup"],
+            draws=settings["draws"],
+            target_accept=settings["target_accept"],
+            cache_key=cache_key,
+            reference=model.reference_draws(data, seed=settings["seed"]),
+            progress=progress_printer(f"{model.family} NUTS") if progress else None,
+        )
+    settings["chain_method"] = "parallel" if info.layout[0] > 1 else "vectorized"
     stats = {
         "diverging": extra["diverging"],
         "energy": extra["energy"],
         "n_steps": extra["num_steps"],
         "acceptance_rate": extra["accept_prob"],
-        "lp": -extra["potential_energy"],
+        "lp": offset - extra["potential_energy"].astype(np.float64),
     }
-    return _result(model, data, "nuts", samples, stats, clock, settings)
+    result = _result(model, data, "nuts", samples, stats, clock, settings)
+    result.extra["nuts"] = info
+    return result
 
 
 def make_guide(name: str, program, **options):
@@ -222,12 +239,14 @@ def map_result(model, data: Dataset, point: dict, elbo, settings: dict, clock: d
 
 
 def _result(model, data, method, post, stats, clock, settings, elbo=None) -> FitResult:
-    import arviz as az
+    from ._az import az
 
     flat = {k: jnp.asarray(v.reshape(-1, *v.shape[2:])) for k, v in post.items()}
     chains, draws = next(iter(post.values())).shape[:2]
+    loglik = None
     with _jax.stopwatch() as ll_clock:
-        loglik = as_numpy(model.log_likelihood(flat, data)).reshape(chains, draws, -1)
+        if settings.get("pointwise", True):
+            loglik = as_numpy(model.log_likelihood(flat, data)).reshape(chains, draws, -1)
     observed = {"x": data.x}
     if data.y is not None:
         observed["y"] = data.y
@@ -236,7 +255,7 @@ def _result(model, data, method, post, stats, clock, settings, elbo=None) -> Fit
         idata = az.from_dict(
             posterior=post,
             sample_stats=stats,
-            log_likelihood={"obs": loglik},
+            log_likelihood=None if loglik is None else {"obs": loglik},
             observed_data=observed,
             dims={"obs": ["item"]},
         )

@@ -54,6 +54,7 @@ class Site:
     free: int  # unconstrained size (continuous latent) or element count (discrete)
 
     def to_dict(self) -> dict:
+        """The site as JSON-ready data (the card's ``sites`` entries)."""
         return {
             "name": self.name,
             "kind": self.kind,
@@ -80,14 +81,17 @@ class ProgramStructure:
 
     @property
     def latent(self) -> tuple[str, ...]:
+        """Names of the latent sites, in trace order."""
         return tuple(n for n, s in self.sites.items() if s.role == "latent")
 
     @property
     def observed(self) -> tuple[str, ...]:
+        """Names of the observed sites, in trace order."""
         return tuple(n for n, s in self.sites.items() if s.role == "observed")
 
     @property
     def deterministic(self) -> tuple[str, ...]:
+        """Names of the deterministic sites, in trace order."""
         return tuple(n for n, s in self.sites.items() if s.role == "deterministic")
 
     def item_sites(self) -> tuple[str, ...]:

@@ -266,38 +266,38 @@ def fit_program(
 
 def _nuts(bound: BoundProgram, settings: dict, progress: bool):
     import jax
-    from numpyro.infer import MCMC, NUTS
 
-    from . import _jax
+    from . import _jax, nuts
+    from .fit import progress_printer
 
-    chains = settings["chains"]
-    chain_method = "parallel" if _jax.device_count() >= chains else "sequential"
-    mcmc = MCMC(
-        NUTS(bound.fn, target_accept_prob=settings["target_accept"]),
-        num_warmup=settings["warmup"],
-        num_samples=settings["draws"],
-        num_chains=chains,
-        chain_method=chain_method,
-        progress_bar=progress,
-    )
-    settings["chain_method"] = chain_method
-    with _jax.stopwatch() as clock, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        mcmc.run(
+    with _jax.stopwatch() as clock:
+        samples, extra, info = nuts.sample(
+            bound.fn,
+            bound.kwargs,
             jax.random.PRNGKey(settings["seed"]),
-            extra_fields=("diverging", "energy", "num_steps"),
-            **bound.kwargs,
+            chains=settings["chains"],
+            warmup=settings["warmup"],
+            draws=settings["draws"],
+            target_accept=settings["target_accept"],
+            cache_key=("program", bound.fn),
+            progress=progress_printer(f"{bound.name} NUTS") if progress else None,
         )
-        jax.block_until_ready(mcmc.get_samples())
+    settings["chain_method"] = "parallel" if info.layout[0] > 1 else "vectorized"
+    stats = {
+        "diverging": extra["diverging"],
+        "energy": extra["energy"],
+        "n_steps": extra["num_steps"],
+    }
+    flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in samples.items()}
     start = time.perf_counter()
-    idata = _to_idata(bound, mcmc=mcmc)
+    idata = _to_idata(bound, samples=flat, chains=settings["chains"], stats=stats)
     seconds = {
         "compile": clock["compile"],
         "warmup_and_sampling": clock["total"] - clock["compile"],
         "log_likelihood": time.perf_counter() - start,
     }
     seconds["total"] = clock["total"] + seconds["log_likelihood"]
-    return idata, seconds, {}, None
+    return idata, seconds, {"nuts": info}, None
 
 
 def _svi(bound: BoundProgram, settings: dict, progress: bool):
@@ -330,19 +330,16 @@ def _svi(bound: BoundProgram, settings: dict, progress: bool):
     return idata, seconds, extra, -as_numpy(run.losses)
 
 
-def _to_idata(bound: BoundProgram, *, mcmc=None, samples=None, chains=1, key=None):
+def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None):
     """InferenceData with posterior (latent and deterministic sites), log_likelihood and
     observed_data groups."""
-    import arviz as az
     import jax
     from numpyro.infer import Predictive, log_likelihood
 
+    from ._az import az
+
     st = bound.structure
-    if mcmc is not None:
-        flat = {k: np.asarray(v) for k, v in mcmc.get_samples().items()}
-        chains = mcmc.num_chains
-    else:
-        flat = dict(samples)
+    flat = dict(samples)
     wanted = set(st.latent) | set(st.deterministic)
     missing_det = [n for n in st.deterministic if n not in flat]
     if missing_det:
@@ -358,14 +355,6 @@ def _to_idata(bound: BoundProgram, *, mcmc=None, samples=None, chains=1, key=Non
     }
     observed = _observed_values(bound)
     ll = {k: v for k, v in ll.items() if k in observed}
-    stats = None
-    if mcmc is not None:
-        extra = mcmc.get_extra_fields(group_by_chain=True)
-        stats = {
-            "diverging": np.asarray(extra["diverging"]),
-            "energy": np.asarray(extra["energy"]),
-            "n_steps": np.asarray(extra["num_steps"]),
-        }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return az.from_dict(
@@ -398,7 +387,7 @@ def _observed_values(bound: BoundProgram) -> dict[str, np.ndarray]:
 def posterior_summary(idata) -> dict[str, dict]:
     """Per element of every posterior variable (ArviZ's names, ``theta[0]``): ``mean``,
     ``sd``, ``mcse_mean``, ``ess_bulk``, ``ess_tail``, ``r_hat``, unrounded."""
-    import arviz as az
+    from ._az import az
 
     keys = ("mean", "sd", "mcse_mean", "ess_bulk", "ess_tail", "r_hat")
     with warnings.catch_warnings():
@@ -436,7 +425,7 @@ def fit_card(bound: BoundProgram, result, spec: str | None = None) -> dict:
 
 
 def _loo(idata) -> dict:
-    import arviz as az
+    from ._az import az
 
     if "log_likelihood" not in idata.groups() or len(idata.log_likelihood.data_vars) != 1:
         return {"error": "PSIS-LOO needs exactly one observed site"}

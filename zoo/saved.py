@@ -66,7 +66,7 @@ def load(path: str | os.PathLike) -> SavedFit:
     (relative paths are read from the current folder) or samples from the network with the
     fit's seed. ``ValueError`` when a file is missing or the data no longer match.
     """
-    import arviz as az
+    from ._az import az
 
     folder = Path(path)
     card_path, idata_path = folder / "card.json", folder / "idata.nc"

@@ -71,6 +71,22 @@ class Model:
         """Keyword arguments that condition the program on ``data``."""
         raise NotImplementedError
 
+    def sampler_kwargs(self, data: Dataset) -> tuple[dict, float]:
+        """NUTS's program arguments and the constant they drop from the log density (which
+        is added back to the reported one); by default :meth:`program_kwargs` and 0."""
+        return self.program_kwargs(data), 0.0
+
+    def reference_draws(self, data: Dataset, n: int = 256, seed: int = 0) -> dict | None:
+        """Posterior draws known without sampling (conjugate families), from which NUTS
+        takes its starting mass matrix; ``None`` when the family has none."""
+        return None
+
+    def program_key(self):
+        """A hashable naming the program with everything it depends on beyond its
+        arguments' shapes: fits with equal keys share one compiled NUTS. ``None`` (the
+        default): only fits of this very model share it."""
+        return None
+
     def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
         """Program arguments for minibatch SVI (families with a per-item likelihood)."""
         raise ValueError(
