@@ -243,10 +243,12 @@ def fit_program(
     steps: int = 3000,
     learning_rate: float = 0.01,
     progress: bool = False,
+    pointwise: bool = True,
 ):
     """Fit a bound program; returns a :class:`zoo.fit.FitResult` whose ``idata`` holds the
     posterior of every latent and deterministic site, the log-likelihood of each observed
-    site and the observed data."""
+    site (skipped with ``pointwise=False``, for timing the posterior alone) and the observed
+    data."""
     from .fit import FitResult, _check_choice, check_budget, check_memory
 
     _check_choice(method, ("nuts", "svi"), "method")
@@ -254,6 +256,7 @@ def fit_program(
     check_fittable(bound)
     check_memory(bound.structure.params["total"], chains * draws, 0)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
+    settings["pointwise"] = pointwise
     model = _ProgramModel(bound)
     if method == "nuts":
         settings["target_accept"] = target_accept
@@ -290,7 +293,9 @@ def _nuts(bound: BoundProgram, settings: dict, progress: bool):
     }
     flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in samples.items()}
     start = time.perf_counter()
-    idata = _to_idata(bound, samples=flat, chains=settings["chains"], stats=stats)
+    idata = _to_idata(
+        bound, samples=flat, chains=settings["chains"], stats=stats, pointwise=settings["pointwise"]
+    )
     seconds = {
         "compile": clock["compile"],
         "warmup_and_sampling": clock["total"] - clock["compile"],
@@ -319,7 +324,13 @@ def _svi(bound: BoundProgram, settings: dict, progress: bool):
         post = guide.sample_posterior(draw_key, run.params, sample_shape=(n,))
         post = {k: as_numpy(v) for k, v in post.items() if k in bound.structure.sites}
     start = time.perf_counter()
-    idata = _to_idata(bound, samples=post, chains=settings["chains"], key=draw_key)
+    idata = _to_idata(
+        bound,
+        samples=post,
+        chains=settings["chains"],
+        key=draw_key,
+        pointwise=settings["pointwise"],
+    )
     seconds = {
         "compile": clock["compile"],
         "optimisation": clock["total"] - clock["compile"],
@@ -330,9 +341,9 @@ def _svi(bound: BoundProgram, settings: dict, progress: bool):
     return idata, seconds, extra, -as_numpy(run.losses)
 
 
-def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None):
-    """InferenceData with posterior (latent and deterministic sites), log_likelihood and
-    observed_data groups."""
+def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None, pointwise=True):
+    """InferenceData with posterior (latent and deterministic sites), log_likelihood (unless
+    ``pointwise`` is false) and observed_data groups."""
     import jax
     from numpyro.infer import Predictive, log_likelihood
 
@@ -349,10 +360,14 @@ def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None):
     flat = {k: v for k, v in flat.items() if k in wanted}
     total = len(next(iter(flat.values())))
     post = {k: v.reshape(chains, total // chains, *v.shape[1:]) for k, v in flat.items()}
-    ll = log_likelihood(bound.fn, {k: v for k, v in flat.items() if k in st.latent}, **bound.kwargs)
-    ll = {
-        k: np.asarray(v).reshape(chains, total // chains, *np.shape(v)[1:]) for k, v in ll.items()
-    }
+    ll = {}
+    if pointwise:
+        latent = {k: v for k, v in flat.items() if k in st.latent}
+        ll = log_likelihood(bound.fn, latent, **bound.kwargs)
+        ll = {
+            k: np.asarray(v).reshape(chains, total // chains, *np.shape(v)[1:])
+            for k, v in ll.items()
+        }
     observed = _observed_values(bound)
     ll = {k: v for k, v in ll.items() if k in observed}
     with warnings.catch_warnings():

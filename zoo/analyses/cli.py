@@ -129,8 +129,13 @@ def example_parser(doc: str, name: str) -> argparse.ArgumentParser:
 
 def run_example(run_fn, args: argparse.Namespace, **options) -> int:
     """Run an analysis for an example script, print its finding and table, and write its
-    result and figures into ``args.out``."""
-    check_out(args.out)
+    result and figures into ``args.out``; a bad ``--out`` is one line on standard error and
+    exit status 2."""
+    try:
+        check_out(args.out)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     result = run_fn(size=args.size, seed=args.seed, progress=_note, **options)
     files = write_result(result, args.out)
     print(format_result(result))
