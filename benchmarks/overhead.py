@@ -87,7 +87,8 @@ def numpyro_run(program, kwargs, budget) -> dict:
             jax.random.PRNGKey(0), collect_warmup=True, extra_fields=("num_steps",), **kwargs
         )
         warm_steps = int(mcmc.get_extra_fields()["num_steps"].sum())
-        mcmc.run(mcmc.post_warmup_state, extra_fields=("num_steps",), **kwargs)
+        # run() continues from the state warmup() left (post_warmup_state)
+        mcmc.run(jax.random.PRNGKey(1), extra_fields=("num_steps",), **kwargs)
         jax.block_until_ready(mcmc.get_samples())
         wall = time.perf_counter() - start
         mcmc.post_warmup_state = None

@@ -78,10 +78,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small budgets: a smoke run")
     p.add_argument("--json", default=str(HERE / "results" / "scaling.json"))
+    p.add_argument("--replot", action="store_true", help="redraw the plot from --json only")
     p.add_argument(
         "--plot", default=str(HERE.parent / "docs" / "figures" / "benchmarks" / "scaling.png")
     )
     args = p.parse_args(argv)
+    if args.replot:
+        plot(json.loads(Path(args.json).read_text())["rows"], args.plot)
+        return 0
 
     import jax
 
@@ -177,14 +181,17 @@ def plot(rows, path) -> None:
             pts = [r for r in rows if r["axis"] == axis and r["kind"] == kind]
             x = [r["size"] for r in pts]
             ax.plot(
-                x, [r["warm"]["wall"] for r in pts], style, label=f"{family} ({kind.upper()}, warm)"
+                x,
+                [r["warm"]["inference"] for r in pts],
+                style,
+                label=f"{family} ({kind.upper()}): inference, warm",
             )
             ax.plot(
                 x,
                 [r["cold"]["wall"] for r in pts],
                 style,
                 alpha=0.35,
-                label=f"{family} (first fit)",
+                label=f"{family}: first fit (compile, pointwise log-lik)",
             )
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -487,6 +487,136 @@ def api_names(package: str) -> str:
     return _table(["name", "documented as", "summary"], rows)
 
 
+# -- benchmarks (benchmarks/results/*.json) ----------------------------------------------
+
+
+def _bench(path: str) -> dict:
+    return _json(DOCS.parent / path.strip())
+
+
+def bench_env(path: str) -> str:
+    env = _bench(path)["environment"]
+    v, h = env["versions"], env["hardware"]
+    names = ", ".join(f"{k} {x}" for k, x in v.items() if x)
+    return f"{h.get('cpu_count')} cores ({h.get('cpu_model')}), {h.get('memory_gib')} GiB; {names}"
+
+
+def bench_nuts(args: str) -> str:
+    """End-to-end and warm ESS/s per model and sampler, the ratio and the overhead."""
+    path, *scale = args.split()
+    data = _bench(path)
+    rows = []
+    for r in data["rows"]:
+        if scale and str(r["scale"]) != scale[0]:
+            continue
+        rows.append(
+            [
+                r["model"] + (" (per item)" if r["likelihood"] == "items" else ""),
+                f"x{r['scale']}",
+                f"**{r['sampler']}**" if r["sampler"] == "zoo" else r["sampler"],
+                _num(r["seconds"], "{:.1f}"),
+                _num(r.get("seconds_warm"), "{:.1f}"),
+                _num(r["ess_per_s"], "{:,.0f}"),
+                _num(r.get("ess_per_s_warm"), "{:,.0f}"),
+                _num(r.get("grads"), "{:,}"),
+                _num(r.get("overhead_warm"), "{:.1f}"),
+                _num(r.get("max_err_mcse"), "{:.2f}"),
+            ]
+        )
+    head = ["model", "items", "sampler", "s (first)", "s (warm)", "ESS/s", "ESS/s warm"]
+    return _table([*head, "gradients", "overhead (warm)", "max err / MCSE"], rows)
+
+
+def bench_nuts_ratios(path: str) -> str:
+    rows = []
+    for r in _bench(path)["ratios"]:
+        e2e, warm = r["ess_per_s"], r["ess_per_s_warm"]
+        rows.append(
+            [
+                r["model"],
+                f"x{r['scale']}",
+                f"{e2e['ratio']:.2f} (vs {e2e['best_peer']})",
+                f"{warm['ratio']:.2f} (vs {warm['best_peer']})",
+            ]
+        )
+    return _table(["model", "items", "zoo / best peer, end to end", "warm"], rows)
+
+
+def bench_svi(path: str) -> str:
+    rows = []
+    for r in _bench(path)["rows"]:
+        rows.append(
+            [
+                r["model"],
+                r["guide"],
+                r["init"],
+                f"**{r['sampler']}**" if r["sampler"] == "zoo" else r["sampler"],
+                _num(r["steps_per_s"], "{:,.0f}"),
+                _num(r.get("seconds"), "{:.1f}"),
+                _num(r.get("heldout_final"), "{:.3f}"),
+                _num(r.get("within_0p1_seconds"), "{:.1f}"),
+            ]
+        )
+    head = ["model", "guide", "start", "sampler", "steps/s (warm)", "s (first)"]
+    return _table([*head, "held-out nats", "s to within 0.1 nats"], rows)
+
+
+def bench_svi_ratios(path: str) -> str:
+    rows = [
+        [
+            r["model"],
+            r["guide"],
+            f"{r['pyro']['steps_per_s']:.1f}",
+            f"{r['pyro']['steps_per_s_e2e']:.2f}",
+            f"{r['pyro']['within_0p1_seconds']:.2f}",
+        ]
+        for r in _bench(path)["ratios"]
+    ]
+    head = ["model", "guide", "zoo / Pyro steps/s", "end to end", "Pyro / zoo time to 0.1 nats"]
+    return _table(head, rows)
+
+
+def bench_scaling(path: str) -> str:
+    data = _bench(path)
+    rows = [
+        [
+            r["family"],
+            r["kind"].upper(),
+            r["axis"],
+            f"{r['size']:,}",
+            f"{r['cold']['wall']:.2f}",
+            f"{r['warm']['inference']:.2f}",
+            f"{r['warm']['log_likelihood']:.2f}",
+            _num(r["warm"].get("gradients"), "{:,}"),
+        ]
+        for r in data["rows"]
+    ]
+    head = ["family", "method", "axis", "size", "s (first fit)", "s inference (warm)"]
+    table = _table([*head, "s pointwise log-lik", "gradients"], rows)
+    ratio = data["ratios"]
+    return (
+        f"{table}\n\nTabular NUTS inference, most items over fewest: "
+        f"**{ratio['tabular_items']:.2f}x** (goal 1.2); latent-class SVI: "
+        f"{ratio['latent_items']:.1f}x."
+    )
+
+
+def bench_overhead(path: str) -> str:
+    rows = [
+        [
+            r["form"],
+            r["sampler"],
+            f"{r['wall']:.2f}",
+            f"{r['gradients']:,}",
+            f"{r['seconds_per_gradient'] * 1e6:.1f}",
+            f"**{r['overhead']:.2f}**" if r["sampler"] == "zoo" else f"{r['overhead']:.2f}",
+        ]
+        for r in _bench(path)["rows"]
+    ]
+    head = ["likelihood", "sampler", "s (warm)", "gradients", "µs per gradient", "overhead"]
+    return _table(head, rows)
+
+
 # -- MkDocs events ----------------------------------------------------------------------
 
 RENDER = {
@@ -503,6 +633,13 @@ RENDER = {
     "ng-jordan": ng_jordan,
     "cli-reference": cli_reference,
     "api-names": api_names,
+    "bench-env": bench_env,
+    "bench-nuts": bench_nuts,
+    "bench-nuts-ratios": bench_nuts_ratios,
+    "bench-svi": bench_svi,
+    "bench-svi-ratios": bench_svi_ratios,
+    "bench-scaling": bench_scaling,
+    "bench-overhead": bench_overhead,
 }
 
 

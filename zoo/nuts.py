@@ -69,7 +69,8 @@ def _constant(support) -> bool:
 
 
 def model_info(program, kwargs: dict):
-    """``(potential_fn_gen, postprocess_fn_gen, unconstrained shapes)`` of ``program``.
+    """``(potential_fn_gen, postprocess_fn_gen, unconstrained shapes, transforms)`` of
+    ``program``: what numpyro's NUTS kernels need, and each latent site's bijection.
 
     The program is traced abstractly (``jax.eval_shape``), so nothing computes or compiles
     here; ``numpyro.infer.util.initialize_model`` instead runs an initial-value search op by
