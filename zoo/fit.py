@@ -169,14 +169,8 @@ def _nuts(model: Model, data: Dataset, key, settings: dict, progress: bool) -> F
             reference=model.reference_draws(data, seed=settings["seed"]),
             progress=progress_printer(f"{model.family} NUTS") if progress else None,
         )
-    settings["chain_method"] = "parallel" if info.layout[0] > 1 else "vectorized"
-    stats = {
-        "diverging": extra["diverging"],
-        "energy": extra["energy"],
-        "n_steps": extra["num_steps"],
-        "acceptance_rate": extra["accept_prob"],
-        "lp": offset - extra["potential_energy"].astype(np.float64),
-    }
+    settings["chain_method"] = info.chain_method
+    stats = nuts.arviz_stats(extra, offset)
     result = _result(model, data, "nuts", samples, stats, clock, settings)
     result.extra["nuts"] = info
     return result

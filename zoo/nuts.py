@@ -48,6 +48,23 @@ class Stats:
     chunk: int
     layout: tuple[int, int]
 
+    @property
+    def chain_method(self) -> str:
+        """``"parallel"`` when chains ran on several devices, else ``"vectorized"``."""
+        return "parallel" if self.layout[0] > 1 else "vectorized"
+
+
+def arviz_stats(stats: dict, offset: float = 0.0) -> dict:
+    """The sampler statistics under ArviZ's ``sample_stats`` names; ``lp`` is the log density
+    with ``offset`` (a constant the program dropped) added back in float64."""
+    return {
+        "diverging": stats["diverging"],
+        "energy": stats["energy"],
+        "n_steps": stats["num_steps"],
+        "acceptance_rate": stats["accept_prob"],
+        "lp": offset - stats["potential_energy"].astype(np.float64),
+    }
+
 
 def chunk_size(warmup: int, draws: int) -> int:
     """The largest divisor of ``gcd(warmup, draws)`` no bigger than :data:`MAX_CHUNK`, so both

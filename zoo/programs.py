@@ -285,12 +285,8 @@ def _nuts(bound: BoundProgram, settings: dict, progress: bool):
             cache_key=("program", bound.fn),
             progress=progress_printer(f"{bound.name} NUTS") if progress else None,
         )
-    settings["chain_method"] = "parallel" if info.layout[0] > 1 else "vectorized"
-    stats = {
-        "diverging": extra["diverging"],
-        "energy": extra["energy"],
-        "n_steps": extra["num_steps"],
-    }
+    settings["chain_method"] = info.chain_method
+    stats = nuts.arviz_stats(extra)
     flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in samples.items()}
     start = time.perf_counter()
     idata = _to_idata(
