@@ -229,3 +229,17 @@ def test_same_seed_same_card_other_seed_other_draws(files, nuts):
     assert strip(again) == strip(card)
     assert other["heldout"]["nats_per_item"] != card["heldout"]["nats_per_item"]
     assert other["settings"]["seed"] == 1
+
+
+def test_a_fit_on_sampled_network_data_loads_back(tmp_path):
+    """The card names sampled data by their source ("2000 samples from asia"); zoo.load
+    draws the same items again from the network with the fit's seed."""
+    import zoo
+    from zoo.data import conform, load_data
+
+    out = tmp_path / "asia-sampled"
+    code, _, err = run("fit", "bayesnet", "--network", "asia", "--method", "exact", "--out", out)
+    assert code == 0, err
+    saved = zoo.load(out)
+    train, _ = load_data("sample:2000", saved.model.dag, seed=0).split(0.2, seed=0)
+    assert np.array_equal(saved.train.x, conform(train, saved.model.dag).x)

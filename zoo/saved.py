@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +102,11 @@ def load(path: str | os.PathLike) -> SavedFit:
 def _data(card: dict, model):
     from .data import conform, digits_split, load_data
 
-    info, seed = card.get("data") or {}, card["settings"]["seed"]
+    info, seed = dict(card.get("data") or {}), card["settings"]["seed"]
+    for part in ("train", "test"):  # sampled data are named by their source on the card
+        found = re.fullmatch(r"(\d+) samples from .+", str(info.get(part, "")))
+        if found:
+            info[part] = f"sample:{found.group(1)}"
     source = model.dag if card["family"] == "bayesnet" else None
     if info.get("train") == "digits" and info.get("split") == "fixed digits split":
         train, test = digits_split()
