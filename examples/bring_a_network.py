@@ -19,7 +19,6 @@ against the true ones and the query.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -28,7 +27,8 @@ import numpy as np
 
 import graphs
 from graphs import DAG
-from graphs._files import atomic_path, writable_folder
+from zoo.scripts import count as _count
+from zoo.scripts import note, script_main
 
 PRESETS = {
     "small": {"items": 1000, "chains": 2, "warmup": 200, "draws": 200, "query_draws": 50},
@@ -36,19 +36,6 @@ PRESETS = {
 }
 # asia's question: how likely is lung cancer for a smoker short of breath?
 QUERIES = {"asia": ("lung", {"smoke": "yes", "dysp": "yes"})}
-
-
-def _count(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -70,10 +57,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/bring_a_network", help="output folder")
     return p
-
-
-def note(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 # -- the network and its BIF round trip ----------------------------------------------------
@@ -354,27 +337,8 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     return summary, timings, [bif.name, *figures]
 
 
-def write_json(data: dict, path: Path) -> None:
-    from zoo.card import jsonable
-
-    text = json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        out = writable_folder(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        summary, timings, files = run(args, out)
-    except ValueError as err:
-        print(f"{Path(__file__).name}: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 2
-    write_json(summary, out / "result.json")
-    write_json(timings, out / "timings.json")
-    note(f"wrote {out}/: result.json, timings.json, {', '.join(files)}")
-    return 0
+    return script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

@@ -23,21 +23,10 @@ from pathlib import Path
 
 from graphs._files import atomic_path, writable_folder
 from zoo.compare import BUDGETS, FAMILY_ROWS
+from zoo.scripts import count as _count
+from zoo.scripts import note
 
 SIZES = {"small": "quick", "full": "default"}
-
-
-def _count(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,10 +40,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/compare_families", help="report folder")
     return p
-
-
-def note(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def frontier(rows: list[dict]) -> list[str]:

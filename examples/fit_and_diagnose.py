@@ -19,33 +19,20 @@ posterior and the SVI ELBO curve.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from graphs._files import atomic_path, writable_folder
 from zoo.compare import FAMILY_ROWS, TABULAR
+from zoo.scripts import count as _count
+from zoo.scripts import note, script_main
 
 PRESETS = {
     "small": {"chains": 2, "warmup": 200, "draws": 200, "steps": 500, "classes": 10},
     "full": {"chains": 4, "warmup": 1000, "draws": 1000, "steps": 3000, "classes": 30},
 }
-
-
-def _count(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,10 +63,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count(0), default=0, help="seed (0): same seed, same numbers")
     p.add_argument("--out", default="zoo-examples/fit_and_diagnose", help="output folder")
     return p
-
-
-def note(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def options_for(row: str, train, classes: int) -> tuple[str, dict]:
@@ -240,27 +223,8 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     return result, timings, list(figures)
 
 
-def write_json(data: dict, path: Path) -> None:
-    from zoo.card import jsonable
-
-    text = json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        out = writable_folder(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        result, timings, figures = run(args, out)
-    except ValueError as err:
-        print(f"{Path(__file__).name}: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 2
-    write_json(result, out / "result.json")
-    write_json(timings, out / "timings.json")
-    note(f"wrote {out}/: result.json, timings.json, {', '.join(figures)}")
-    return 0
+    return script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

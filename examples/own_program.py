@@ -23,13 +23,13 @@ against the known answer.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from graphs._files import atomic_path, writable_folder
+from zoo.scripts import count as _count
+from zoo.scripts import note, script_main
 
 PRESETS = {
     "small": dict(days=500, check=500, chains=2, warmup=200, draws=200, steps=1000),
@@ -81,19 +81,6 @@ def fire_alarm(tampering=None, fire=None, alarm=None, smoke=None, leaving=None, 
         numpyro.sample("leaving", dist.Bernoulli(p_leave[a.astype(jnp.int32)]), obs=leaving)
 
 
-def _count(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", choices=list(PRESETS), default="full", help="preset (full)")
@@ -115,10 +102,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/own_program", help="output folder")
     return p
-
-
-def note(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 # -- the known answer ----------------------------------------------------------------------
@@ -338,27 +321,8 @@ def _cell(value, decimals: int) -> str:
     return "-" if value is None else f"{value:.{decimals}f}"
 
 
-def write_json(data: dict, path: Path) -> None:
-    from zoo.card import jsonable
-
-    text = json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        out = writable_folder(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        summary, timings, files = run(args, out)
-    except ValueError as err:
-        print(f"{Path(__file__).name}: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 2
-    write_json(summary, out / "result.json")
-    write_json(timings, out / "timings.json")
-    note(f"wrote {out}/: result.json, timings.json, {', '.join(files)}")
-    return 0
+    return script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

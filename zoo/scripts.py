@@ -1,0 +1,58 @@
+"""Pieces the example scripts share: an integer flag with a floor, progress lines, JSON
+written whole, and a ``main`` that turns a bad ``--out`` or bad input into one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from graphs._files import atomic_path, writable_folder
+
+
+def count(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def note(line: str) -> None:
+    """A progress line on standard error."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def write_json(data: dict, path: Path) -> None:
+    """``data`` (made JSON-ready by :func:`zoo.card.jsonable`) written atomically."""
+    from .card import jsonable
+
+    text = json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def script_main(script: str, parser: argparse.ArgumentParser, run, argv=None) -> int:
+    """Parse ``argv``, check ``--out``, call ``run(args, out) -> (result, timings, files)``
+    and write ``result.json`` and ``timings.json``; a ``ValueError`` is one line and exit 2."""
+    args = parser.parse_args(argv)
+    try:
+        out = writable_folder(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result, timings, files = run(args, out)
+    except ValueError as err:
+        print(f"{Path(script).name}: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    write_json(result, out / "result.json")
+    write_json(timings, out / "timings.json")
+    note(f"wrote {out}/: result.json, timings.json, {', '.join(files)}")
+    return 0
