@@ -101,3 +101,105 @@ def test_no_finite_start_is_a_clear_error():
 
     with pytest.raises(ValueError, match="no starting point with a finite log density"):
         nuts.sample(program, {}, jax.random.PRNGKey(0), chains=1, warmup=5, draws=5)
+
+
+def _normal_mean(prior_scale: float):
+    def program(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, prior_scale))
+        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+    return program
+
+
+SMALL = {"chains": 2, "warmup": 40, "draws": 40}
+Y = jnp.asarray(np.random.default_rng(1).normal(1.0, 1.0, 30), dtype=jnp.float32)
+
+
+def test_a_later_process_reads_the_exported_sampler_back(tmp_path, monkeypatch):
+    """The sampler is exported under a digest of the program; a process that finds the file
+    traces nothing and draws the same numbers. (A cleared cache stands in for the process.)"""
+    from zoo import _jax
+
+    monkeypatch.setattr(_jax, "EXPORT_DIR", str(tmp_path))
+    key = jax.random.PRNGKey(3)
+    first, _, info = nuts.sample(_normal_mean(10.0), {"y": Y}, key, **SMALL)
+    assert info.source == "traced" and len(list(tmp_path.glob("*.nuts"))) == 1
+    nuts.clear_cache()
+    again, _, info = nuts.sample(_normal_mean(10.0), {"y": Y}, key, **SMALL)
+    assert info.source == "disk"
+    np.testing.assert_array_equal(first["mu"], again["mu"])
+    # a new function object for the same program is found by its digest, in memory
+    _, _, info = nuts.sample(_normal_mean(10.0), {"y": Y[::-1]}, key, **SMALL)
+    assert info.source == "memory"
+    # another prior is another program: traced and exported beside the first
+    other, _, info = nuts.sample(_normal_mean(0.1), {"y": Y}, key, **SMALL)
+    assert info.source == "traced" and len(list(tmp_path.glob("*.nuts"))) == 2
+    assert abs(other["mu"].mean()) < abs(first["mu"].mean())  # the tight prior shrinks it
+
+
+def test_an_unreadable_export_is_traced_again(tmp_path, monkeypatch):
+    from zoo import _jax
+
+    monkeypatch.setattr(_jax, "EXPORT_DIR", str(tmp_path))
+    nuts.sample(_normal_mean(2.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    (path,) = tmp_path.glob("*.nuts")
+    path.write_bytes(b"not an export")
+    nuts.clear_cache()
+    out, _, info = nuts.sample(_normal_mean(2.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "traced" and np.isfinite(out["mu"]).all()
+    nuts.clear_cache()
+    _, _, info = nuts.sample(_normal_mean(2.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "disk"  # rewritten whole
+
+
+def test_a_program_export_refuses_still_samples(tmp_path, monkeypatch):
+    """A host callback cannot be exported: the sampler runs jitted and nothing is saved."""
+    from zoo import _jax
+
+    monkeypatch.setattr(_jax, "EXPORT_DIR", str(tmp_path))
+    seen = []
+
+    def program(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 10.0))
+        jax.debug.callback(lambda m: seen.append(1), mu)
+        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+    out, _, info = nuts.sample(program, {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "traced" and not list(tmp_path.glob("*.nuts")) and seen
+    assert abs(out["mu"].mean() - float(Y.mean())) < 0.5
+
+
+def test_the_digest_is_the_same_in_another_process():
+    """Exports are found across processes only if the digest does not depend on the process
+    (object ids, hash seeds): compute one here and in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, jax.numpy as jnp\n"
+        "from zoo import nuts\n"
+        "from zoo.programs import bind, load_program, read_data\n"
+        "b = bind(load_program('examples/programs/models.py:eight_schools_nc'),"
+        " read_data('examples/programs/data/eight_schools.json'))\n"
+        "data = {k: v for k, v in b.kwargs.items() if nuts._is_data(v)}\n"
+        "settings = {'warmup': 10, 'draws': 10, 'target_accept': 0.8, 'chunk': 10,"
+        " 'layout': (2, 1)}\n"
+        "print(nuts._digest(nuts.model_info(b.fn, data), data, None, settings))\n"
+    )
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    here = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    env = {**__import__("os").environ, "PYTHONHASHSEED": "123"}
+    there = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    digest = here.stdout.strip().splitlines()[-1]
+    assert len(digest) == 64 and digest == there.stdout.strip().splitlines()[-1]

@@ -41,6 +41,12 @@ def _persistent_cache() -> None:
 
 _persistent_cache()
 
+#: where :mod:`zoo.nuts` keeps exported samplers (``jax.export``), so that a later process
+#: traces nothing; None when the cache is off
+EXPORT_DIR = (
+    None if CACHE_DIR.lower() in ("", "0", "off", "none") else os.path.join(CACHE_DIR, "nuts")
+)
+
 _COMPILE_EVENTS = (
     "/jax/core/compile/jaxpr_trace_duration",
     "/jax/core/compile/jaxpr_to_mlir_module_duration",

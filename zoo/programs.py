@@ -377,22 +377,27 @@ def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None, p
 
 
 def _observed_values(bound: BoundProgram) -> dict[str, np.ndarray]:
-    """The data at each observed site (one concrete run of the program)."""
+    """The data at each observed site (one run of the program, compiled as a whole: op by op
+    it compiles every primitive on its own, which costs more than the run)."""
     import jax
     from numpyro import handlers
-
-    st = bound.structure
     from numpyro.infer.initialization import init_to_sample
 
-    seeded = handlers.substitute(
-        handlers.seed(bound.fn, jax.random.PRNGKey(0)), substitute_fn=init_to_sample
-    )
-    tr = handlers.trace(seeded).get_trace(**bound.kwargs)
-    return {
-        n: np.asarray(tr[n]["value"])
-        for n in st.observed
-        if n in tr and st.sites[n].kind != "factor"
-    }
+    from .nuts import _is_data
+
+    st = bound.structure
+    data = {k: v for k, v in bound.kwargs.items() if _is_data(v)}
+    fixed = {k: v for k, v in bound.kwargs.items() if k not in data}
+    wanted = [n for n in st.observed if st.sites[n].kind != "factor"]
+
+    def run(data):
+        seeded = handlers.substitute(
+            handlers.seed(bound.fn, jax.random.PRNGKey(0)), substitute_fn=init_to_sample
+        )
+        tr = handlers.trace(seeded).get_trace(**data, **fixed)
+        return {n: tr[n]["value"] for n in wanted if n in tr}
+
+    return {n: np.asarray(v) for n, v in jax.jit(run)(data).items()}
 
 
 def posterior_summary(idata) -> dict[str, dict]:
