@@ -357,12 +357,12 @@ def main(argv=None) -> int:
         "environment": env,
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "notes": {
-            "caches": "cold: the zoo's persistent XLA cache off, a fresh PyTensor compiledir "
-            "per process"
+            "caches": "cold: the zoo's caches off (exported samplers and persistent XLA "
+            "cache), a fresh PyTensor compiledir per process"
             if args.cold
-            else "on-disk caches as earlier runs left them: the zoo's persistent XLA cache "
-            "(ZOO_JAX_CACHE, default ~/.cache/model-zoo/jax) and PyTensor's compiledir (PyMC, "
-            "nutpie); NumPyro and numba (nutpie) keep none",
+            else "on-disk caches as earlier runs left them: the zoo's exported samplers and "
+            "persistent XLA cache (ZOO_JAX_CACHE, default ~/.cache/model-zoo/jax) and "
+            "PyTensor's compiledir (PyMC, nutpie); NumPyro and numba (nutpie) keep none",
             "data": "digits (1,797 x 64, pixel > 7); scale 10 = 17,970 items drawn with "
             f"replacement, numpy default_rng({SCALE_SEED})",
             "pymc": "pm.sample defaults (NUTS, cores = min(4, cpus)), chains=4, "

@@ -277,6 +277,19 @@ def fitted_regression():
     return result, np.asarray(d["x"]), np.asarray(d["y"])
 
 
+def test_a_program_fit_keeps_its_observed_data_and_pointwise_likelihood(fitted_regression):
+    """The observed group is the data passed in (read by one compiled run of the program),
+    and the pointwise log-likelihood is the Normal log density at each posterior draw."""
+    result, x, y = fitted_regression
+    idata = result.idata
+    np.testing.assert_array_equal(idata.observed_data["y"].values, y.astype(np.float32))
+    post = idata.posterior
+    mean = post["alpha"].values[..., None] + np.einsum("cdp,ip->cdi", post["beta"].values, x)
+    sigma = post["sigma"].values[..., None]
+    want = -0.5 * ((y - mean) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+    np.testing.assert_allclose(idata.log_likelihood["y"].values, want, rtol=1e-4, atol=1e-3)
+
+
 def test_every_statistician_model_is_read(tmp_path):
     """Regressions, a hierarchy, a summed-out mixture, a time series and a forward-algorithm
     HMM: each binds to its data and reads as a DAG with the expected parents."""

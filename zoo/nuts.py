@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -365,7 +366,7 @@ def _write(path: str, exported: dict) -> None:
 
 
 _PARTS = ("init", "advance", "constrain")
-_SOURCE = hashlib.sha256(open(__file__, "rb").read()).hexdigest()
+_SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # the sampler's own code
 
 
 class _Sampler:
