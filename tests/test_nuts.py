@@ -15,9 +15,22 @@ from zoo.models import make_model
 BUDGET = {"chains": 2, "warmup": 150, "draws": 150}
 
 
+def _normal_mean(prior_scale: float):
+    def program(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, prior_scale))
+        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+    return program
+
+
+SMALL = {"chains": 2, "warmup": 40, "draws": 40}
+Y = jnp.asarray(np.random.default_rng(1).normal(1.0, 1.0, 30), dtype=jnp.float32)
+
+
 @pytest.fixture(scope="module")
 def two_fits():
     """The same family fitted twice on different data, by two model objects."""
+    nuts.clear_cache()  # the first fit must build its sampler, whatever ran before
     first, second = make_model("markov-chain", n=9), make_model("markov-chain", n=9)
     data_a, _ = first.simulate(jax.random.PRNGKey(0), 200)
     data_b, _ = second.simulate(jax.random.PRNGKey(1), 500)
@@ -32,6 +45,9 @@ def test_a_second_fit_of_the_same_shape_compiles_nothing(two_fits):
     a, b, _ = two_fits
     assert b.extra["nuts"].compiled is False
     assert b.seconds["compile"] == 0.0
+    # the first compiled, in threads whose seconds still count as compilation
+    assert a.extra["nuts"].compiled is True
+    assert a.seconds["compile"] > 0 and a.seconds["warmup_and_sampling"] > 0
     # different data, so different posteriors: the compiled code took the data as input
     assert not np.allclose(a.idata.posterior["theta"].mean(), b.idata.posterior["theta"].mean())
 
@@ -94,6 +110,22 @@ def test_fixed_arguments_and_deterministic_sites():
     assert info.compiled is True
 
 
+def test_several_chains_per_device_are_vmapped():
+    """Six chains on (at most) four devices: three devices of two vmapped chains each, the
+    other branch of the sampler; the conjugate posterior checks what they draw."""
+    out, _, info = nuts.sample(
+        _normal_mean(10.0), {"y": Y}, jax.random.PRNGKey(2), chains=6, warmup=200, draws=200
+    )
+    assert info.layout == nuts.layout(6, jax.local_device_count())
+    assert out["mu"].shape == (6, 200)
+    n = len(Y)
+    mean, sd = float(Y.sum()) / (n + 0.01), 1 / np.sqrt(n + 0.01)
+    assert abs(out["mu"].mean() - mean) < 5 * sd / np.sqrt(6 * 100)
+    assert abs(out["mu"].std() - sd) < 0.2 * sd
+    # every chain moves on its own: no two chains drew the same sequence
+    assert len({tuple(np.round(c[:5], 6)) for c in out["mu"]}) == 6
+
+
 def test_no_finite_start_is_a_clear_error():
     def program():
         numpyro.sample("p", dist.Beta(1.0, 1.0))
@@ -101,18 +133,6 @@ def test_no_finite_start_is_a_clear_error():
 
     with pytest.raises(ValueError, match="no starting point with a finite log density"):
         nuts.sample(program, {}, jax.random.PRNGKey(0), chains=1, warmup=5, draws=5)
-
-
-def _normal_mean(prior_scale: float):
-    def program(y):
-        mu = numpyro.sample("mu", dist.Normal(0.0, prior_scale))
-        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
-
-    return program
-
-
-SMALL = {"chains": 2, "warmup": 40, "draws": 40}
-Y = jnp.asarray(np.random.default_rng(1).normal(1.0, 1.0, 30), dtype=jnp.float32)
 
 
 def test_a_later_process_reads_the_exported_sampler_back(tmp_path, monkeypatch):

@@ -77,6 +77,13 @@ def stopwatch():
         _local.clocks = [c for c in _local.clocks if c is not clock]
 
 
+def add_compile(seconds: float) -> None:
+    """Count ``seconds`` as compilation in this thread's open stopwatches: for compiles run
+    in other threads, whose events this thread's stopwatches do not see."""
+    for clock in getattr(_local, "clocks", None) or []:
+        clock["compile"] += seconds
+
+
 def device_count() -> int:
     """Host devices JAX sees: parallel NUTS chains run one per device."""
     return jax.local_device_count()

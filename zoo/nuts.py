@@ -27,6 +27,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
@@ -166,8 +167,8 @@ def _functions(info, settings: dict, data_tree) -> dict:
       ``z`` and ``stats`` are ``(chains, chunk, ...)``
     - ``constrain(z (n, ...), data) -> draws (n, ...)``, every sample and deterministic site.
 
-    Chains are vmapped within a device and the devices run side by side under ``shard_map``,
-    each on its own block of chains, so no device waits for another's trajectories.
+    The devices run side by side under ``shard_map``, each on its own block of chains (one
+    chain alone, or several vmapped), so no device waits for another's trajectories.
     """
     from jax.sharding import Mesh, PartitionSpec
     from numpyro.infer.hmc import hmc
@@ -230,12 +231,27 @@ def _functions(info, settings: dict, data_tree) -> dict:
     def data(leaves):
         return jax.tree_util.tree_unflatten(data_tree, leaves)
 
+    def each_chain(f, in_axes):
+        """``f`` over the device's chains: vmapped, or (one chain per device) called on it
+        alone, which spares XLA the batched while loops NUTS would otherwise compile."""
+        if per_device > 1:
+            return jax.vmap(f, in_axes=in_axes)
+
+        def one(*args):
+            args = [
+                a if ax is None else jax.tree.map(lambda x: x[0], a)
+                for a, ax in zip(args, in_axes, strict=True)
+            ]
+            return jax.tree.map(lambda x: x[None], f(*args))
+
+        return one
+
     def init_block(key, leaves, reference):
         kwargs = data(leaves)
         # every device splits the same key for all chains and keeps its own block of them
         keys = jax.random.split(key, devices * per_device).reshape(devices, per_device, -1)
         keys = keys[jax.lax.axis_index("chains")]
-        state = jax.vmap(init_one, in_axes=(0, None, None))(keys, kwargs, reference)
+        state = each_chain(init_one, in_axes=(0, None, None))(keys, kwargs, reference)
         leaves, tree["state"] = jax.tree_util.tree_flatten(state)
         return leaves, state.potential_energy
 
@@ -248,7 +264,7 @@ def _functions(info, settings: dict, data_tree) -> dict:
 
     def advance_block(leaves, data_leaves):
         state = jax.tree_util.tree_unflatten(tree["state"], leaves)
-        state, out = jax.vmap(advance_one, in_axes=(0, None))(state, data(data_leaves))
+        state, out = each_chain(advance_one, in_axes=(0, None))(state, data(data_leaves))
         return jax.tree_util.tree_leaves(state), *out
 
     mesh = Mesh(np.array(jax.devices()[:devices]), ("chains",))
@@ -379,6 +395,7 @@ class _Sampler:
         self.settings = settings
         self._init, self._advance = calls["init"], calls["advance"]
         self._constrain = calls["constrain"]
+        self._compiled = None  # (init, advance, constrain) once compiled
         devices, self.per_device = settings["layout"]
         self.devices = devices
         mesh = Mesh(np.array(jax.devices()[:devices]), ("chains",))
@@ -409,13 +426,37 @@ class _Sampler:
             _write(path, exported)
         return cls(_callable(exported), settings), digest, "traced"
 
+    def _compile(self, key, kwargs, reference, one) -> tuple:
+        """The three functions lowered here and compiled side by side in threads (XLA
+        compiles without the GIL): cold, the start and the block of iterations take seconds
+        each. The threads' seconds count as compilation in the caller's stopwatch."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        init = self._init.lower(key, kwargs, reference)
+        state = init.out_info[0]
+        advance = self._advance.lower(state, kwargs)
+        z = advance.out_info[1]
+        n = self.devices * self.per_device * self.settings["draws"]
+        z = {k: jax.ShapeDtypeStruct((n, *v.shape[2:]), v.dtype) for k, v in z.items()}
+        constrain = self._constrain.lower(z, one)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(3) as pool:
+            jobs = [pool.submit(lowered.compile) for lowered in (init, advance, constrain)]
+            done = tuple(job.result() for job in jobs)
+        _jax.add_compile(time.perf_counter() - start)
+        return done
+
     def run(self, key, kwargs, reference=None, progress: Callable[[int, int], None] | None = None):
         """``(constrained draws (chains, draws, ...), stats (chains, draws), gradients)``."""
         s = self.settings
         chains = self.devices * self.per_device
         kwargs = jax.tree_util.tree_leaves(kwargs)
         key, kwargs, reference = jax.device_put((key, kwargs, reference), self._whole)
-        state, potential = self._init(key, kwargs, reference)
+        one = jax.device_put(kwargs, jax.devices()[0])  # constrain runs on one device
+        if self._compiled is None:
+            self._compiled = self._compile(key, kwargs, reference, one)
+        init, advance, constrain = self._compiled
+        state, potential = init(key, kwargs, reference)
         if not np.isfinite(np.asarray(potential)).all():
             raise ValueError(
                 "NUTS found no starting point with a finite log density and gradient in 100 "
@@ -425,7 +466,7 @@ class _Sampler:
         total = s["warmup"] + s["draws"]
         zs, stats, gradients = [], [], 0
         for done in range(0, total, s["chunk"]):
-            state, z, st = self._advance(state, kwargs)
+            state, z, st = advance(state, kwargs)
             gradients += int(np.asarray(st["num_steps"]).sum())
             if done >= s["warmup"]:
                 zs.append(z)
@@ -439,7 +480,7 @@ class _Sampler:
         z = jax.tree_util.tree_map(lambda *p: merge(p), *zs)
         st = {f: merge([x[f] for x in stats]) for f in FIELDS}
         flat = jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), z)
-        draws = self._constrain(flat, jax.device_put(kwargs, jax.devices()[0]))
+        draws = constrain(flat, one)
         draws = {
             k: np.asarray(v).reshape(chains, s["draws"], *v.shape[1:]) for k, v in draws.items()
         }
