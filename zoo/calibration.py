@@ -195,33 +195,21 @@ def scalar_picks(sizes: Mapping[str, int], limit: int = MAX_SCALARS) -> list[tup
     return [flat[i] for i in idx]
 
 
-def _invariant_sites(model) -> list[str] | None:
-    """Sites whose elements are unchanged by the family's relabellings; ``None`` when every
-    site is (the family is identified)."""
-    if not model.invariant_only:
-        return None
-    if model.family == "autoregressive":
-        return [s for s in ("b_out", "w_direct") if s in model.param_sites()]
-    return []  # latent class: sorted mixture weights are added separately
-
-
 def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], np.ndarray]:
     """Names and ``(L + 1, Q)`` values of the ranked quantities: row 0 the truth, then
     the ``L`` posterior draws."""
     import jax.numpy as jnp
 
     both = {k: np.concatenate([np.asarray(truth[k])[None], np.asarray(draws[k])]) for k in truth}
-    sites = _invariant_sites(model)
+    sites = model.calibration_sites()
     keep = sorted(both) if sites is None else sites
     flat = {k: both[k].reshape(len(both[k]), -1) for k in keep}
     picks = scalar_picks({k: v.shape[1] for k, v in flat.items()})
     names = [f"{s}[{i}]" for s, i in picks]
     cols = [flat[s][:, i] for s, i in picks]
-    if model.family == "latent-class":
-        # the components can swap labels; their sorted weights cannot
-        pi = np.sort(both["pi"], axis=1)
-        names += [f"pi_sorted[{k}]" for k in range(pi.shape[1])]
-        cols += list(pi.T)
+    for name, col in model.calibration_extras(both).items():
+        names.append(name)
+        cols.append(col)
     ll = model.log_likelihood({k: jnp.asarray(v) for k, v in both.items()}, data)
     names.append("log_lik")
     cols.append(np.asarray(ll, dtype=np.float64).sum(axis=1))
@@ -230,14 +218,9 @@ def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], 
 
 # -- simulation and posterior draws ----------------------------------------------------------
 def simulate_from_prior(model, key, n_items: int):
-    """(data, truth) with the truth drawn from the *fitting* prior, in the program's layout.
-
-    ``LatentClass.simulate`` draws ``theta`` from a U-shaped Beta(0.5, 0.5) by default
-    (realistic clusters), which is not its prior; SBC needs the prior itself.
-    """
-    if model.family == "latent-class":
-        return model.simulate(key, n_items, theta_conc=model.alpha, pi_conc=model.alpha)
-    return model.simulate(key, n_items)
+    """(data, truth) with the truth drawn from the *fitting* prior, in the program's layout
+    (:meth:`~zoo.models.Family.simulate_prior`)."""
+    return model.simulate_prior(key, n_items)
 
 
 class _Nuts:
@@ -296,9 +279,8 @@ class _Svi:
     def _setup(self, data) -> None:
         jax = self._jax
         SVI, Trace_ELBO, Adam = self._svi_parts
-        # latent class: fit() would start from EM on *this* data set; one guide serves every
-        # replication here, so it starts from the prior median like the other families
-        opts = {} if self.model.family == "latent-class" else self.model.guide_options(data)
+        # one guide serves every replication: no start fitted to one data set
+        opts = self.model.shared_guide_options(data)
         self.guide = self._make(opts)
         self.svi = SVI(
             self.model.program, self.guide, Adam(self.settings["learning_rate"]), Trace_ELBO()
@@ -362,7 +344,9 @@ def _thin(v: np.ndarray, n_keep: int) -> np.ndarray:
 
 
 def _exact(model, n_keep: int):
-    if not hasattr(model, "exact_draws"):
+    from .models import Conjugate
+
+    if not isinstance(model, Conjugate):
         raise ValueError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
 
     def draw(data, key):

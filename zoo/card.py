@@ -185,7 +185,9 @@ def _label_scores(model, result, test) -> dict:
     draws = result.draws()
     log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
     out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
-    if hasattr(model, "accuracy"):
+    from .models import Classifier
+
+    if isinstance(model, Classifier):
         out["accuracy"] = float(model.accuracy(draws, test))
     return out
 

@@ -17,24 +17,52 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from . import models
 from .data import Dataset
+from .models import Conjugate, MapFits, PointEstimate
 
-#: row name -> (registry family, fixed options); latent-class's K comes from the budget
-FAMILY_ROWS: dict[str, tuple[str, dict]] = {
-    "independent": ("independent", {}),
-    "markov-chain": ("markov-chain", {}),
-    "markov-grid": ("markov-chain", {"grid": True}),
-    "naive-bayes": ("naive-bayes", {}),
-    "latent-class": ("latent-class", {}),
-    "autoregressive-logistic": ("autoregressive", {"conditional": "logistic"}),
-    "autoregressive-neural": ("autoregressive", {"conditional": "neural", "hidden": 64}),
-}
-TABULAR = ("independent", "markov-chain", "markov-grid", "naive-bayes")
+
+class _Rows(Mapping[str, tuple[str, dict]]):
+    """Row name -> (registry family, fixed options), read from the registry on each use."""
+
+    def __getitem__(self, name: str) -> tuple[str, dict]:
+        family, row = models.rows()[name]
+        return family, dict(row.options)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(models.rows())
+
+    def __len__(self) -> int:
+        return len(models.rows())
+
+
+class _Conjugate(Sequence[str]):
+    """The rows whose family has an exact posterior (the tabular ones), from the registry."""
+
+    def _names(self) -> list[str]:
+        return [n for n, (f, _) in models.rows().items() if _spec(f).has(Conjugate)]
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._names()[i]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _spec(family: str) -> models.FamilySpec:
+    return models.get_family(family)
+
+
+#: row name -> (registry family, fixed options); latent classes' K comes from the budget
+FAMILY_ROWS: Mapping[str, tuple[str, dict]] = _Rows()
+#: the rows fitted with the tabular budget: families with an exact conjugate posterior
+TABULAR: Sequence[str] = _Conjugate()
 SAMPLES = 16  # posterior-predictive items per family in the sample grid
 
 
@@ -46,11 +74,12 @@ class Budget:
     tabular: dict  # fit() keyword arguments for the tabular families
     tabular_reason: str | None  # replaces the family's own reason when the method changes
     svi: dict  # fit() keyword arguments for the SVI families (guide: the family's own)
-    steps: dict  # SVI steps per row
+    steps: dict  # SVI steps per row (``default_steps`` for rows not named)
     latent_classes: int
     curve_sizes: tuple[int, ...]  # training items per learning-curve point (capped by data)
     svi_curve_sizes: tuple[int, ...]  # SVI refits for the curves (none: EM / no curve)
     guides: dict = field(default_factory=dict)  # row -> SVI guide replacing the family's own
+    default_steps: int = 1000
 
 
 BUDGETS: dict[str, Budget] = {
@@ -196,30 +225,19 @@ def check_families(families, data: Dataset | None = None) -> list[str]:
 
 
 def _unsupported(name: str, data: Dataset) -> str | None:
-    if name == "naive-bayes" and data.y is None:
-        return "naive Bayes needs class labels (a y or label column)"
-    if name == "markov-grid" and math.isqrt(data.n_vars) ** 2 != data.n_vars:
-        return f"the 2-D neighbourhood needs a square image; {data.n_vars} variables"
-    binary = all(c == 2 for c in data.cards)
-    if name in ("latent-class", "autoregressive-logistic", "autoregressive-neural") and not binary:
-        return "it models binary variables only"
-    return None
+    family, row = models.rows()[name]
+    return _spec(family).unsupported(data, row.options)
 
 
 def _options(name: str, budget: Budget, data: Dataset) -> dict:
-    family, fixed = FAMILY_ROWS[name]
-    options = {"n": data.n_vars, **fixed}
-    if name == "naive-bayes":
-        options["classes"] = data.label_card
-    if name == "latent-class":
-        options["classes"] = budget.latent_classes
-    return options
+    family, row = models.rows()[name]
+    return _spec(family).row_options(row, data, budget.latent_classes)
 
 
 def _fit_kwargs(name: str, budget: Budget) -> dict:
     if name in TABULAR:
         return dict(budget.tabular)
-    kwargs = {**budget.svi, "steps": budget.steps[name]}
+    kwargs = {**budget.svi, "steps": budget.steps.get(name, budget.default_steps)}
     if name in budget.guides:
         kwargs["guide"] = budget.guides[name]
     return kwargs
@@ -332,7 +350,7 @@ def _map_row(model, b: Budget, kwargs: dict) -> bool:
     """At budgets without SVI curves, a MAP-guided autoregressive row is fitted together
     with its learning curve: one compile instead of two."""
     guide = kwargs.get("guide", model.default_guide)
-    return hasattr(model, "map_fits") and not b.svi_curve_sizes and guide == "map"
+    return isinstance(model, MapFits) and not b.svi_curve_sizes and guide == "map"
 
 
 def _map_fit(model, b: Budget, kwargs: dict, train: Dataset, seed: int):
@@ -385,23 +403,22 @@ def _curve(
     size at once (one compile, the row's steps).
     """
     import jax
-    import jax.numpy as jnp
 
     from .fit import fit
 
     model = fitted.model
-    refit = name not in TABULAR and b.svi_curve_sizes
+    refit = not isinstance(model, Conjugate) and b.svi_curve_sizes
     sizes = b.svi_curve_sizes if refit else b.curve_sizes
     sizes = [m for m in sizes if m < train.n_items]
     maps = None
     if "curve_maps" in fitted.extra:
         sizes, maps = fitted.extra["curve_maps"]
-    elif not refit and hasattr(model, "map_fits") and sizes:
-        maps = model.map_fits(train, sizes, steps=b.steps[name], seed=seed)
+    elif not refit and isinstance(model, MapFits) and sizes:
+        maps = model.map_fits(train, sizes, steps=b.steps.get(name, b.default_steps), seed=seed)
     points = []
     for i, m in enumerate(sizes):
         part = train.take(slice(0, m))
-        if name in TABULAR:
+        if isinstance(model, Conjugate):
             key = jax.random.fold_in(jax.random.PRNGKey(seed), m)
             draws = model.exact_draws(part, key, 200)
             nats, how = _point_score(model, draws, test), "exact"
@@ -411,10 +428,11 @@ def _curve(
         elif maps is not None:
             draws = {k: v[i : i + 1] for k, v in maps.items()}
             nats, how = _point_score(model, draws, test), "map"
-        elif name == "latent-class":
-            sol = model.em_solution(part)
-            draws = {"pi": jnp.asarray(sol.pi)[None], "theta": jnp.asarray(sol.theta)[None]}
+        elif isinstance(model, PointEstimate):
+            draws = model.point_estimate(part)
             nats, how = _point_score(model, draws, test), "em"
+        else:
+            continue  # no cheap way to a posterior at this size
         points.append({"train_items": m, "nats_per_item": _round(nats, 3), "method": how})
     if points:  # the full training set: the row's own fit
         points.append({"train_items": train.n_items, "nats_per_item": full, "method": "fit"})

@@ -131,7 +131,9 @@ def fit(
             steps=steps, guide=guide, learning_rate=learning_rate, batch_size=batch_size
         )
         return _svi(model, data, key, settings, progress)
-    if not hasattr(model, "exact_draws"):
+    from .models import Conjugate
+
+    if not isinstance(model, Conjugate):
         raise ValueError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
     with _jax.stopwatch() as clock:
         post = model.exact_draws(data, key, chains * draws)

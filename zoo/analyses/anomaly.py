@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 
+from .. import models as _models
 from ._common import (
     AnalysisResult,
     binary_dataset,
@@ -41,14 +42,11 @@ from ._common import (
     split_indices,
 )
 
-#: row name -> (zoo family, options), as in ``zoo compare``
+#: row name -> (zoo family, options): the registry's rows that the anomaly analysis scores
 FAMILIES = {
-    "independent": ("independent", {}),
-    "markov-chain": ("markov-chain", {}),
-    "markov-grid": ("markov-chain", {"grid": True}),
-    "naive-bayes": ("naive-bayes", {}),
-    "latent-class": ("latent-class", {}),
-    "autoregressive": ("autoregressive", {"conditional": "logistic"}),
+    row.anomaly_name: (family, dict(row.options))
+    for family, row in _models.rows().values()
+    if row.anomaly_name
 }
 PRESETS = {
     "small": {
@@ -212,28 +210,22 @@ def _auroc(normal: np.ndarray, anomalous: np.ndarray) -> float:
 def _scores(name: str, train, test, s: dict) -> np.ndarray:
     """Per item of ``test``, log p(x | train) under family row ``name``."""
     import jax
-    import jax.numpy as jnp
 
     from zoo.evaluate import score
-    from zoo.models import make_model
+    from zoo.models import Classifier, Conjugate, PointEstimate, make_model
 
     family, options = FAMILIES[name]
-    options = {"n": train.n_vars, **options}
-    if family == "naive-bayes":
-        options["classes"] = train.label_card
-        data = train
-    else:
-        data = binary_dataset(train.x)  # the label is not part of these models
-    if family == "latent-class":
-        options["classes"] = s["components"]
+    spec = _models.get_family(family)
+    options = spec.row_options(_models.Row(name, options), train, s["components"])
     model = make_model(family, **options)
+    # the label is part of a classifier's model only
+    data = train if isinstance(model, Classifier) else binary_dataset(train.x)
     key = jax.random.PRNGKey(s["seed"])
-    if family == "latent-class":
-        from zoo.models.latent_class import em
-
-        sol = em(data, s["components"], seed=s["seed"], alpha=1.0, restarts=3)
-        draws = {"pi": jnp.asarray(sol.pi)[None], "theta": jnp.asarray(sol.theta)[None]}
-    elif family == "autoregressive":
+    if isinstance(model, Conjugate):
+        draws = model.exact_draws(data, key, s["draws"])
+    elif isinstance(model, PointEstimate):
+        draws = model.point_estimate(data, seed=s["seed"])
+    else:
         from zoo.fit import fit
 
         fitted = fit(
@@ -247,8 +239,6 @@ def _scores(name: str, train, test, s: dict) -> np.ndarray:
             seed=s["seed"],
         )
         draws = fitted.draws()
-    else:
-        draws = model.exact_draws(data, key, s["draws"])
     return np.asarray(score(model, draws, test)["per_item"], dtype=np.float64)
 
 

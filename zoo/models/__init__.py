@@ -1,122 +1,84 @@
-"""The registry of zoo families: one :class:`FamilySpec` per family.
+"""The registry of zoo families: the only list of them.
 
-A spec knows a family's name on the command line, its factorisation, its parameter formula,
-how to build its DAG from options, and how to count its free parameters. Building and
-counting need only ``graphs`` (never JAX), so ``zoo list`` and ``zoo show`` stay fast.
+Every public module of this package is a family: it ends with a ``SPEC``
+(:class:`FamilySpec`) and holds the model class and its maths. The registry collects them
+when the package is imported, ordered by ``SPEC.order``; :func:`register` adds one from
+elsewhere (a plug-in, a test). The CLI's choices, ``zoo compare``'s rows, the analyses'
+rows, the docs pages and the contract tests all read :data:`FAMILIES`.
+
+Family modules import JAX lazily (:mod:`zoo._lazy`), so collecting them stays light.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-import graphs
-from graphs import DAG
+from ._base import Classifier, Conjugate, Family, MapFits, Model, PointEstimate
+from ._spec import FamilySpec, Row
 
-
-@dataclass(frozen=True)
-class FamilySpec:
-    """What the zoo knows about a family before any program runs."""
-
-    name: str
-    title: str
-    factorisation: str
-    formula: str
-    build: Callable[..., DAG]
-    options: tuple[str, ...] = ()
-    module: str = ""
-    count: Callable[..., int] = field(default=lambda dag, **_: graphs.param_count(dag))
-    conditional: Callable[..., str] = field(default=lambda **_: "tabular")
+_REGISTRY: dict[str, FamilySpec] = {}
 
 
-def _grid_side(n: int) -> int:
-    side = math.isqrt(n)
-    if side * side != n:
-        raise ValueError(f"--grid needs a square image: n={n} is not a perfect square")
-    return side
+class _Families(Mapping[str, FamilySpec]):
+    """A read-only, always current view of the registry, in listing order."""
+
+    def __getitem__(self, name: str) -> FamilySpec:
+        return _REGISTRY[name]
+
+    def __iter__(self) -> Iterator[str]:
+        ordered = sorted(enumerate(_REGISTRY.values()), key=lambda p: (p[1].order, p[0]))
+        return iter([spec.name for _, spec in ordered])
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+    def __repr__(self) -> str:
+        return f"FAMILIES({list(self)})"
 
 
-def _chain(n: int, order: int = 1, grid: bool = False, **_) -> DAG:
-    if grid:
-        side = _grid_side(n)
-        return graphs.markov_grid(side, side)
-    return graphs.markov_chain(n, order=order)
+#: every registered family by name (a live view: :func:`register` adds to it)
+FAMILIES: Mapping[str, FamilySpec] = _Families()
 
 
-def _ar_count(dag: DAG, conditional: str = "logistic", hidden: int = 64, **_) -> int:
-    if conditional == "logistic":
-        return graphs.logistic_count(dag)
-    return graphs.made_count(len(dag), hidden, direct=True)
+def register(spec: FamilySpec, *, replace: bool = False) -> FamilySpec:
+    """Add ``spec`` to the registry; ``ValueError`` if its name (or a row's) is taken."""
+    if not isinstance(spec, FamilySpec):
+        raise TypeError(f"register takes a FamilySpec, got {type(spec).__name__}")
+    if spec.model is None or not issubclass(spec.model, Family):
+        raise TypeError(f"family {spec.name!r}: model must be a zoo.models.Family subclass")
+    if spec.name in _REGISTRY and not replace:
+        raise ValueError(f"family {spec.name!r} is already registered")
+    taken = {r.name: s.name for s in _REGISTRY.values() if s.name != spec.name for r in s.rows}
+    for row in spec.rows or ():
+        if row.name in taken:
+            raise ValueError(
+                f"family {spec.name!r}: row {row.name!r} is already a row of {taken[row.name]!r}"
+            )
+    _REGISTRY[spec.name] = spec
+    spec.model.family = spec.name
+    spec.model.spec = spec
+    return spec
 
 
-def _bayesnet(network: str | None = None, bif: str | None = None, **_) -> DAG:
-    if (network is None) == (bif is None):
-        raise ValueError("bayesnet needs exactly one of --network NAME or --bif FILE")
-    return graphs.load_network(network) if network else graphs.from_bif(bif)
+def unregister(name: str) -> None:
+    """Remove family ``name`` (for tests and plug-ins that clean up after themselves)."""
+    _REGISTRY.pop(name, None)
 
 
-FAMILIES: dict[str, FamilySpec] = {
-    spec.name: spec
-    for spec in [
-        FamilySpec(
-            "independent",
-            "Full independence",
-            "p(x) = prod_i p(x_i)",
-            "n",
-            lambda n=64, **_: graphs.independent(n),
-            ("n",),
-            "independent",
-        ),
-        FamilySpec(
-            "markov-chain",
-            "Markov chain (order k, or the 2-D neighbourhood with --grid)",
-            "p(x) = prod_i p(x_i | x_{i-k}, ..., x_{i-1})",
-            "sum_i 2^min(i-1, k); --grid: sum_i 2^(number of left/up/up-left/up-right neighbours)",
-            lambda n=64, order=1, grid=False, **_: _chain(n, order, grid),
-            ("n", "order", "grid"),
-            "markov_chain",
-        ),
-        FamilySpec(
-            "naive-bayes",
-            "Naive Bayes (label y observed)",
-            "p(y, x) = p(y) prod_i p(x_i | y)",
-            "(K - 1) + K n",
-            lambda n=64, classes=10, **_: graphs.naive_bayes(n, classes=classes),
-            ("n", "classes"),
-            "naive_bayes",
-        ),
-        FamilySpec(
-            "latent-class",
-            "Latent class (mixture of Bernoulli products, z summed out)",
-            "p(x) = sum_z p(z) prod_i p(x_i | z)",
-            "(K - 1) + K n",
-            lambda n=64, classes=10, **_: graphs.latent_class(n, components=classes),
-            ("n", "classes"),
-            "latent_class",
-        ),
-        FamilySpec(
-            "autoregressive",
-            "Deep autoregressive (logistic FVSBN or a masked MLP, MADE style)",
-            "p(x) = prod_i p(x_i | x_<i)",
-            "logistic: n(n+1)/2; neural: the MADE's unmasked weights (direct ones too) + biases",
-            lambda n=64, **_: graphs.autoregressive(n),
-            ("n", "conditional", "hidden"),
-            "autoregressive",
-            count=_ar_count,
-            conditional=lambda conditional="logistic", **_: conditional,
-        ),
-        FamilySpec(
-            "bayesnet",
-            "Bayesian network from any DAG (pgmpy network or BIF file)",
-            "p(x) = prod_i p(x_i | parents(x_i))",
-            "sum_i (card_i - 1) prod_{p in parents(i)} card_p",
-            _bayesnet,
-            ("network", "bif"),
-            "bayesnet",
-        ),
-    ]
-}
+def _discover() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        spec = getattr(module, "SPEC", None)
+        if not isinstance(spec, FamilySpec):
+            raise TypeError(f"family module {module.__name__} defines no SPEC = FamilySpec(...)")
+        if not spec.module:
+            object.__setattr__(spec, "module", info.name)
+        register(spec)
 
 
 def get_family(name: str) -> FamilySpec:
@@ -126,23 +88,33 @@ def get_family(name: str) -> FamilySpec:
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(name, FAMILIES, n=1)
+        close = difflib.get_close_matches(name, list(FAMILIES), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
             f"unknown family {name!r}{hint}; expected one of {list(FAMILIES)}"
         ) from None
 
 
-def make_model(name: str, **options):
-    """The family's model object (imports JAX): its DAG built from ``options``."""
-    import importlib
+def model_options(spec: FamilySpec) -> set[str]:
+    """Every option ``make_model`` accepts for ``spec``: the DAG's and the model's."""
+    import inspect
+
+    make = spec.make or spec.model
+    params = inspect.signature(make).parameters
+    return set(spec.options) | {
+        p
+        for p, v in params.items()
+        if p not in ("self", "dag", "_") and v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL)
+    }
+
+
+def make_model(name: str, **options: Any) -> Family:
+    """The family's model object: its DAG built from ``options``, then the model."""
     import inspect
 
     spec = get_family(name)
     options = {k: v for k, v in options.items() if v is not None}
-    module = importlib.import_module(f"{__name__}.{spec.module}")
-    params = inspect.signature(module.build).parameters
-    allowed = set(spec.options) | {p for p in params if p != "dag" and p != "_"}
+    allowed = model_options(spec)
     unknown = sorted(k for k in options if k not in allowed)
     if unknown:  # a misspelt option is never silently ignored
         raise ValueError(
@@ -150,4 +122,35 @@ def make_model(name: str, **options):
             f"{', '.join(sorted(allowed))}"
         )
     dag = spec.build(**options)
-    return module.build(dag, **options)
+    make = spec.make or spec.model
+    assert make is not None  # register() refuses a spec without a model
+    params = inspect.signature(make).parameters
+    takes_all = any(v.kind == v.VAR_KEYWORD for v in params.values())
+    kwargs = options if takes_all else {k: v for k, v in options.items() if k in params}
+    return make(dag, **kwargs)
+
+
+def rows() -> dict[str, tuple[str, Row]]:
+    """Every compare row by name: ``(family name, row)``, in listing order."""
+    return {row.name: (name, row) for name, spec in FAMILIES.items() for row in spec.rows or ()}
+
+
+_discover()
+
+__all__ = [
+    "FAMILIES",
+    "Classifier",
+    "Conjugate",
+    "Family",
+    "FamilySpec",
+    "MapFits",
+    "Model",
+    "PointEstimate",
+    "Row",
+    "get_family",
+    "make_model",
+    "model_options",
+    "register",
+    "rows",
+    "unregister",
+]

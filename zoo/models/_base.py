@@ -1,36 +1,81 @@
-"""What every family model provides, so that ``fit``, evaluation and reports treat them alike.
+"""The family protocol: what every family model provides, so that ``fit``, evaluation,
+calibration, comparison and reports treat them alike without knowing any family by name.
 
 A model knows its DAG and exact parameter count, its NumPyro program, the pointwise
 log-likelihood of items given posterior draws, how to sample new items from the posterior
-predictive, and how to simulate data with known truth.
+predictive, and how to simulate data with known truth. Those methods are abstract: a
+concrete family that lacks one fails when its class is created, not at its first fit.
+
+Optional abilities are declared by inheriting their mixin, and code asks
+``isinstance(model, Conjugate)`` rather than probing for attributes:
+
+* :class:`Conjugate`: exact posterior draws (``method="exact"``, NUTS's starting mass
+  matrix, exact learning curves);
+* :class:`Classifier`: class probabilities and accuracy on labelled items;
+* :class:`MapFits`: MAP fits of several training prefixes in one compiled run;
+* :class:`PointEstimate`: a cheap point estimate of the posterior (EM, say).
+
+This module imports no JAX: the family modules are read by ``zoo list`` and ``zoo show``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import abc
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from graphs import DAG
 
+from .._lazy import jax, jnp
 from ..data import Dataset
 
-Draws = Mapping[str, jnp.ndarray]  # site name -> array with a leading draw axis
+if TYPE_CHECKING:
+    from . import FamilySpec
+
+Draws = Mapping[str, Any]  # site name -> array with a leading draw axis
 
 
-class Model:
-    """Base class of the zoo's family models."""
+def _check_complete(cls: type, abstract: bool) -> None:
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing and not abstract:
+        raise TypeError(
+            f"family class {cls.__name__} does not implement {', '.join(missing)}; "
+            "implement them, or declare it a base with `class "
+            f"{cls.__name__}(..., abstract=True)`"
+        )
 
+
+class Family(abc.ABC):
+    """Base class of the zoo's family models.
+
+    Subclasses implement every abstract method, or say ``abstract=True`` in their class
+    statement (a shared engine such as the tabular one).
+    """
+
+    #: the registry entry; set by :func:`zoo.models.register` on the class it builds
+    spec: FamilySpec | None = None
     family: str = ""
     #: "nuts" or "svi", with the reason shown in reports
     default_method: str = "nuts"
     method_reason: str = ""
     #: the SVI guide used when the caller names none
     default_guide: str = "normal"
-    #: quantities whose R-hat is meaningful (None: every parameter)
+    #: True when some parameters are identified only up to relabelling (mixtures, hidden
+    #: units): convergence is then judged on :meth:`invariants` and :meth:`calibration_sites`
     invariant_only: bool = False
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # ABCMeta fills __abstractmethods__ after this hook runs; compute it the same way
+        names = {n for n, v in vars(cls).items() if getattr(v, "__isabstractmethod__", False)}
+        for base in cls.__mro__[1:]:
+            for n in getattr(base, "__abstractmethods__", ()):
+                if getattr(getattr(cls, n, None), "__isabstractmethod__", False):
+                    names.add(n)
+        cls.__abstractmethods__ = frozenset(names)
+        _check_complete(cls, abstract)
 
     def __init__(self, dag: DAG) -> None:
         self.dag = dag
@@ -40,8 +85,13 @@ class Model:
     def observed(self) -> tuple[str, ...]:
         return tuple(n for n in self.dag.nodes if self.dag.role(n) == "observed")
 
+    @abc.abstractmethod
     def param_count(self) -> int:
-        raise NotImplementedError
+        """Free parameters, exactly (the traced program must hold this many numbers)."""
+
+    @abc.abstractmethod
+    def param_sites(self) -> frozenset[str]:
+        """Names of the global parameter sites (what goes into the posterior group)."""
 
     # -- data -----------------------------------------------------------------------------
     def check_data(self, data: Dataset) -> None:
@@ -64,12 +114,12 @@ class Model:
                     f"{self.dag.card(name)} in the model"
                 )
 
-    def check_training(self, data: Dataset) -> None:
+    def check_training(self, data: Dataset) -> None:  # noqa: B027 (optional hook)
         """Raise ``ValueError`` when ``data`` cannot train this model (beyond its shape)."""
 
+    @abc.abstractmethod
     def program_kwargs(self, data: Dataset) -> dict:
         """Keyword arguments that condition the program on ``data``."""
-        raise NotImplementedError
 
     def sampler_kwargs(self, data: Dataset) -> tuple[dict, float]:
         """NUTS's program arguments and the constant they drop from the log density (which
@@ -77,11 +127,11 @@ class Model:
         return self.program_kwargs(data), 0.0
 
     def reference_draws(self, data: Dataset, n: int = 256, seed: int = 0) -> dict | None:
-        """Posterior draws known without sampling (conjugate families), from which NUTS
-        takes its starting mass matrix; ``None`` when the family has none."""
+        """Posterior draws known without sampling, from which NUTS takes its starting mass
+        matrix; ``None`` when the family has none."""
         return None
 
-    def program_key(self):
+    def program_key(self) -> Any:
         """A hashable naming the program with everything it depends on beyond its
         arguments' shapes: fits with equal keys share one compiled NUTS. ``None`` (the
         default): only fits of this very model share it."""
@@ -94,52 +144,123 @@ class Model:
             "minibatching does not apply"
         )
 
-    def param_sites(self) -> frozenset[str]:
-        """Names of the global parameter sites (what goes into the posterior group)."""
-        raise NotImplementedError
-
     def guide_options(self, data: Dataset, seed: int = 0) -> dict:
         """Keyword arguments for the SVI autoguide (e.g. an initialisation from ``data``)."""
         return {}
 
+    def shared_guide_options(self, data: Dataset) -> dict:
+        """Guide options for a guide reused across data sets (SBC replications): none that
+        depend on one data set's values. By default :meth:`guide_options`."""
+        return self.guide_options(data)
+
     # -- the program and what follows from draws --------------------------------------------
-    def program(self, **kwargs) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def program(self, **kwargs: Any) -> None:
+        """The NumPyro program, conditioned by :meth:`program_kwargs`."""
 
-    def log_likelihood(self, draws: Draws, data: Dataset) -> jnp.ndarray:
+    @abc.abstractmethod
+    def program_items(self, values: Any = None, n_items: int = 1) -> None:
+        """The loop form of the program, one site per variable (given ``values``, items x
+        variables, or drawing ``n_items``): what the graph is read from, so it must have the
+        same density as :meth:`program` and no vectorised shortcut."""
+
+    @abc.abstractmethod
+    def log_likelihood(self, draws: Draws, data: Dataset) -> Any:
         """``(draws, items)`` log-likelihood of what the program observes for each item."""
-        raise NotImplementedError
 
-    def log_px(self, draws: Draws, data: Dataset) -> jnp.ndarray:
+    def log_px(self, draws: Draws, data: Dataset) -> Any:
         """``(draws, items)`` log p(x) of each item: the held-out score's ingredient."""
         return self.log_likelihood(draws, data)
 
-    def sample(self, draws: Draws, key: jax.Array, n: int) -> np.ndarray:
+    @abc.abstractmethod
+    def sample(self, draws: Draws, key: Any, n: int) -> np.ndarray:
         """``n`` items from the posterior predictive (each from a random posterior draw)."""
-        raise NotImplementedError
 
-    def simulate(self, key: jax.Array, n: int) -> tuple[Dataset, dict]:
+    @abc.abstractmethod
+    def simulate(self, key: Any, n: int) -> tuple[Dataset, dict]:
         """``n`` items from parameters drawn from the prior; returns (data, true parameters)."""
-        raise NotImplementedError
 
-    def invariants(self, draws: Draws, data: Dataset) -> dict[str, jnp.ndarray]:
+    def simulate_prior(self, key: Any, n: int) -> tuple[Dataset, dict]:
+        """Like :meth:`simulate`, with the truth drawn from the *fitting* prior itself (what
+        simulation-based calibration needs); by default :meth:`simulate`."""
+        return self.simulate(key, n)
+
+    def invariants(self, draws: Draws, data: Dataset) -> dict[str, Any]:
         """Permutation-invariant scalars per draw for convergence checks."""
         return {"log_lik": self.log_likelihood(draws, data).sum(axis=1)}
 
+    def calibration_sites(self) -> list[str] | None:
+        """Sites whose every element is identified (unchanged by the family's relabellings),
+        ranked by SBC; ``None`` when every site is."""
+        return [] if self.invariant_only else None
 
-def chunked(fn, draws: Draws, size: int = 64):
+    def calibration_extras(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Further identified ``(draws, k)`` quantities for SBC, from site values with a
+        leading draw axis (e.g. a mixture's sorted weights); none by default."""
+        return {}
+
+
+class Conjugate(abc.ABC):
+    """Ability: the posterior is known in closed form."""
+
+    @abc.abstractmethod
+    def exact_draws(self, data: Dataset, key: Any, n: int) -> dict:
+        """``n`` exact posterior draws given ``data``."""
+
+
+class Classifier(abc.ABC):
+    """Ability: the model has a label and classifies items by Bayes' rule."""
+
+    @abc.abstractmethod
+    def predict_proba(self, draws: Draws, data: Dataset, plugin: bool = False) -> np.ndarray:
+        """``(items, K)`` class probabilities."""
+
+    @abc.abstractmethod
+    def accuracy(self, draws: Draws, data: Dataset) -> float:
+        """Share of labelled items classified right."""
+
+
+class MapFits(abc.ABC):
+    """Ability: the MAP of the SVI objective for several training prefixes at once."""
+
+    @abc.abstractmethod
+    def map_fits(
+        self,
+        data: Dataset,
+        sizes: Sequence[int],
+        *,
+        steps: int,
+        seed: int = 0,
+        return_losses: bool = False,
+    ) -> Any:
+        """Stacked MAP parameters, one row per prefix size (and the losses if asked)."""
+
+
+class PointEstimate(abc.ABC):
+    """Ability: a cheap point estimate of the posterior (EM, say), as one-draw draws."""
+
+    @abc.abstractmethod
+    def point_estimate(self, data: Dataset, *, seed: int | None = None) -> dict:
+        """Draws of the estimate with a leading axis of one."""
+
+
+#: the name the rest of the zoo has always used
+Model = Family
+
+
+def chunked(fn: Any, draws: Draws, size: int = 64) -> Any:
     """Apply ``fn`` to draws in chunks along the leading axis, bounding memory."""
     n = len(next(iter(draws.values())))
     parts = [fn({k: v[i : i + size] for k, v in draws.items()}) for i in range(0, n, size)]
     return jnp.concatenate(parts, axis=0)
 
 
-def pick_draws(draws: Draws, key: jax.Array, n: int) -> dict:
+def pick_draws(draws: Draws, key: Any, n: int) -> dict:
     """``n`` draws picked at random (with replacement) from the posterior."""
     total = len(next(iter(draws.values())))
     idx = jax.random.randint(key, (n,), 0, total)
     return {k: jnp.asarray(v)[idx] for k, v in draws.items()}
 
 
-def as_numpy(a) -> np.ndarray:
+def as_numpy(a: Any) -> np.ndarray:
     return np.asarray(jax.device_get(a))

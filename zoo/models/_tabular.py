@@ -15,24 +15,21 @@ from __future__ import annotations
 import math
 from functools import cached_property, partial
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
 
 import graphs
 from graphs import DAG
 
+from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset
-from ._base import Draws, Model, as_numpy, chunked, pick_draws
+from ._base import Conjugate, Draws, Family, as_numpy, chunked, pick_draws
 
 
 def site_name(card: int) -> str:
     return "theta" if card == 2 else f"probs{card}"
 
 
-class TabularModel(Model):
+class TabularModel(Family, Conjugate, abstract=True):
     """A Dirichlet (Beta) per parent configuration of every variable; no latent variables."""
 
     family = "bayesnet"
@@ -341,7 +338,7 @@ class TabularModel(Model):
         return labels[0] if labels else None
 
 
-@partial(jax.jit, static_argnums=0)
+@jit(static_argnums=0)
 def _log_joint(cards: tuple, idx, draws):
     total = 0.0
     for c in cards:

@@ -41,28 +41,26 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from functools import partial
+from functools import cache, partial
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
-from numpyro.distributions import constraints
 
 import graphs
 from graphs import DAG
 
+from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset, square_shape
-from ._base import Draws, Model, as_numpy, chunked, pick_draws
+from ._base import Draws, Family, MapFits, as_numpy, chunked, pick_draws
+from ._spec import FamilySpec, Row
 
 CONDITIONALS = ("logistic", "neural")
-ACTIVATIONS = {"tanh": jnp.tanh, "relu": jax.nn.relu}
+ACTIVATIONS = ("tanh", "relu")
 #: prior scale of the weights when none is given; the neural one is tuned on the digits split
 PRIOR_SCALE = {"logistic": 1.0, "neural": 0.5}
 
 
-class Autoregressive(Model):
+class Autoregressive(Family, MapFits):
     """A fully visible autoregressive model with a logistic or masked-MLP conditional.
 
     ``default_guide`` names the SVI guide this family fits best with (see the module notes).
@@ -165,6 +163,12 @@ class Autoregressive(Model):
     def param_sites(self) -> frozenset[str]:
         return frozenset(self._sizes)
 
+    def calibration_sites(self) -> list[str] | None:
+        """The output biases and direct weights: hidden units can swap, these cannot."""
+        if not self.invariant_only:
+            return None
+        return [s for s in ("b_out", "w_direct") if s in self._sizes]
+
     def site_sizes(self) -> dict[str, int]:
         """Free elements of each sample site, in program order."""
         return dict(self._sizes)
@@ -249,7 +253,7 @@ class Autoregressive(Model):
         if self.direct:
             out = out + first(x, w["w_direct"])
         if self.conditional == "neural":
-            h = ACTIVATIONS[self.activation](first(x, w["w_hidden"]) + params["b_hidden"])
+            h = _activation(self.activation)(first(x, w["w_hidden"]) + params["b_hidden"])
             out = out + second(h, w["w_out"])
         return jnp.broadcast_to(out, (self.masks, *x.shape))
 
@@ -310,7 +314,7 @@ class Autoregressive(Model):
             obs = None
             if x is not None:
                 obs = x if subsample_size is None else x[idx]
-            numpyro.sample("x", _AutoregressiveBernoulli(self, params, (len(idx),)), obs=obs)
+            numpyro.sample("x", _distribution()(self, params, (len(idx),)), obs=obs)
 
     def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
         """The loop form, for reading the graph out of the code: one site per variable,
@@ -374,26 +378,38 @@ class Autoregressive(Model):
         return as_numpy(self.dense({k: jnp.asarray(v) for k, v in params.items()})["w_direct"][0].T)
 
 
-class _AutoregressiveBernoulli(dist.Distribution):
-    """Items of ``n`` bits under one draw of an :class:`Autoregressive` model's weights."""
+def _activation(name: str) -> Any:
+    return jnp.tanh if name == "tanh" else jax.nn.relu
 
-    support = constraints.independent(constraints.boolean, 1)
-    pytree_data_fields = ("params",)
-    pytree_aux_fields = ("model",)
 
-    def __init__(self, model: Autoregressive, params: dict, batch_shape: tuple = ()) -> None:
-        self.model, self.params = model, params
-        super().__init__(batch_shape=batch_shape, event_shape=(model.n,))
+@cache
+def _distribution() -> type:
+    """The items' distribution class, made on first use: it subclasses NumPyro's
+    ``Distribution``, which must not be imported when the module loads."""
+    from numpyro.distributions import constraints
 
-    def log_prob(self, value):
-        flat = value.reshape(-1, self.model.n)
-        return self.model._log_px_jit(self.params, flat).reshape(value.shape[:-1])
+    class AutoregressiveBernoulli(dist.Distribution):
+        """Items of ``n`` bits under one draw of an :class:`Autoregressive` model's weights."""
 
-    def sample(self, key, sample_shape=()):
-        shape = tuple(sample_shape) + self.batch_shape
-        m = math.prod(shape)
-        tiled = {k: jnp.broadcast_to(v, (m, *v.shape)) for k, v in self.params.items()}
-        return self.model._ancestral_impl(tiled, key).reshape(*shape, self.model.n)
+        support = constraints.independent(constraints.boolean, 1)
+        pytree_data_fields = ("params",)
+        pytree_aux_fields = ("model",)
+
+        def __init__(self, model: Autoregressive, params: dict, batch_shape: tuple = ()) -> None:
+            self.model, self.params = model, params
+            super().__init__(batch_shape=batch_shape, event_shape=(model.n,))
+
+        def log_prob(self, value):
+            flat = value.reshape(-1, self.model.n)
+            return self.model._log_px_jit(self.params, flat).reshape(value.shape[:-1])
+
+        def sample(self, key, sample_shape=()):
+            shape = tuple(sample_shape) + self.batch_shape
+            m = math.prod(shape)
+            tiled = {k: jnp.broadcast_to(v, (m, *v.shape)) for k, v in self.params.items()}
+            return self.model._ancestral_impl(tiled, key).reshape(*shape, self.model.n)
+
+    return AutoregressiveBernoulli
 
 
 def _positive_int(**values) -> None:
@@ -402,7 +418,7 @@ def _positive_int(**values) -> None:
             raise ValueError(f"{name} must be a positive int, got {v!r}")
 
 
-@partial(jax.jit, static_argnums=(0, 4, 5))
+@jit(static_argnums=(0, 4, 5))
 def _map_adam(model, x, masks, init, steps: int, lr: float):
     scales = model._scales
 
@@ -475,32 +491,42 @@ def _reordered(dag: DAG, order: list[int]) -> DAG:
     return DAG(dag.variables, edges, name=dag.name)
 
 
-def build(
-    dag: DAG,
-    conditional: str = "logistic",
-    hidden: int = 64,
-    prior_scale: float | None = None,
-    bias_scale: float = 5.0,
-    direct: bool = True,
-    activation: str = "tanh",
-    ordering: Sequence[int] | None = None,
-    masks: int = 1,
-    mask_seed: int = 0,
-    **_,
-) -> Autoregressive:
-    """The autoregressive model over ``dag`` (a complete DAG, e.g. ``graphs.autoregressive``).
+#: the model from its DAG and options (the class itself: its arguments are the options)
+build = Autoregressive
 
-    ``ordering`` replaces the DAG's variable order (the model's DAG is rebuilt to match).
-    """
-    return Autoregressive(
-        dag,
-        conditional=conditional,
-        hidden=hidden,
-        prior_scale=prior_scale,
-        bias_scale=bias_scale,
-        direct=direct,
-        activation=activation,
-        ordering=ordering,
-        masks=masks,
-        mask_seed=mask_seed,
-    )
+
+def _dag(n: int = 64, **_: Any) -> DAG:
+    return graphs.autoregressive(n)
+
+
+def _count(dag: DAG, conditional: str = "logistic", hidden: int = 64, **_: Any) -> int:
+    if conditional == "logistic":
+        return graphs.logistic_count(dag)
+    return graphs.made_count(len(dag), hidden, direct=True)
+
+
+def _conditional(conditional: str = "logistic", **_: Any) -> str:
+    return conditional
+
+
+def _unsupported(data: Dataset, options: Any) -> str | None:
+    return None if all(c == 2 for c in data.cards) else "it models binary variables only"
+
+
+SPEC = FamilySpec(
+    "autoregressive",
+    "Deep autoregressive (logistic FVSBN or a masked MLP, MADE style)",
+    "p(x) = prod_i p(x_i | x_<i)",
+    "logistic: n(n+1)/2; neural: the MADE's unmasked weights (direct ones too) + biases",
+    _dag,
+    ("n", "conditional", "hidden"),
+    model=Autoregressive,
+    count=_count,
+    conditional=_conditional,
+    rows=(
+        Row("autoregressive-logistic", {"conditional": "logistic"}, anomaly="autoregressive"),
+        Row("autoregressive-neural", {"conditional": "neural", "hidden": 64}, anomaly=False),
+    ),
+    unsupported=_unsupported,
+    order=50,
+)

@@ -6,8 +6,12 @@ Any cardinality; all variables observed. ``alpha = 1`` is the K2 prior (one pseu
 state), as in pgmpy's ``BayesianEstimator(prior_type="K2")``.
 """
 
+from typing import Any
+
+import graphs
 from graphs import DAG
 
+from ._spec import FamilySpec
 from ._tabular import TabularModel
 
 
@@ -15,5 +19,26 @@ class BayesNet(TabularModel):
     family = "bayesnet"
 
 
-def build(dag: DAG, alpha: float = 1.0, **_) -> BayesNet:
+def build(dag: DAG, alpha: float = 1.0, **_: Any) -> BayesNet:
     return BayesNet(dag, alpha=alpha)
+
+
+def _dag(network: str | None = None, bif: str | None = None, **_: Any) -> DAG:
+    if (network is None) == (bif is None):
+        raise ValueError("bayesnet needs exactly one of --network NAME or --bif FILE")
+    return graphs.load_network(network) if network else graphs.from_bif(bif)
+
+
+SPEC = FamilySpec(
+    "bayesnet",
+    "Bayesian network from any DAG (pgmpy network or BIF file)",
+    "p(x) = prod_i p(x_i | parents(x_i))",
+    "sum_i (card_i - 1) prod_{p in parents(i)} card_p",
+    _dag,
+    ("network", "bif"),
+    model=BayesNet,
+    make=build,
+    rows=(),  # a network's own data, not the digits: no compare row
+    order=60,
+    example={"network": "asia"},
+)

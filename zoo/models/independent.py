@@ -6,8 +6,12 @@ All variables are observed. n free parameters: the strongest assumption and the 
 parameters, so its samples are static with the right per-pixel brightness.
 """
 
+from typing import Any
+
+import graphs
 from graphs import DAG
 
+from ._spec import FamilySpec
 from ._tabular import TabularModel
 
 
@@ -15,7 +19,24 @@ class Independent(TabularModel):
     family = "independent"
 
 
-def build(dag: DAG, alpha: float = 1.0, **_) -> Independent:
+def build(dag: DAG, alpha: float = 1.0, **_: Any) -> Independent:
     if dag.edges:
         raise ValueError("full independence takes a DAG without edges")
     return Independent(dag, alpha=alpha)
+
+
+def _dag(n: int = 64, **_: Any) -> DAG:
+    return graphs.independent(n)
+
+
+SPEC = FamilySpec(
+    "independent",
+    "Full independence",
+    "p(x) = prod_i p(x_i)",
+    "n",
+    _dag,
+    ("n",),
+    model=Independent,
+    make=build,
+    order=10,
+)

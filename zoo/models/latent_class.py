@@ -28,29 +28,28 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
-from numpyro.infer import init_to_value
 from scipy.special import logsumexp as np_logsumexp
 from threadpoolctl import threadpool_limits
 
 import graphs
 from graphs import DAG
 
+from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset
-from ._base import Draws, Model, as_numpy, chunked, pick_draws
+from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
+from ._spec import FamilySpec
 
 #: floor (and 1 - cap) of every Bernoulli probability in the likelihood; see the docstring
 FLOOR = 1e-6
 
 
-class LatentClass(Model):
+class LatentClass(Family, PointEstimate):
     """Mixture of Bernoulli products with ``K = card(z)`` components over binary ``x``."""
 
     family = "latent-class"
@@ -125,9 +124,24 @@ class LatentClass(Model):
 
     def guide_options(self, data: Dataset, seed: int = 0) -> dict:
         """Start the guide at the MAP-EM solution for ``data``."""
+        from numpyro.infer import init_to_value
+
         sol = self.em_solution(data)
         values = {"pi": jnp.asarray(sol.pi), "theta": jnp.asarray(sol.theta)}
         return {"init_loc_fn": init_to_value(values=values)}
+
+    def shared_guide_options(self, data: Dataset) -> dict:
+        """None: an EM start fits one data set, and a shared guide serves many (it starts
+        from the prior median like the other families)."""
+        return {}
+
+    def point_estimate(self, data: Dataset, *, seed: int | None = None) -> dict:
+        """The MAP-EM solution as one draw (``seed`` None: the model's EM seed, cached)."""
+        if seed is None:
+            sol = self.em_solution(data)
+        else:
+            sol = em(data, self.K, seed=seed, alpha=self.alpha, restarts=self.em_restarts)
+        return {"pi": jnp.asarray(sol.pi)[None], "theta": jnp.asarray(sol.theta)[None]}
 
     def em_solution(self, data: Dataset) -> EMResult:
         """:func:`em` on ``data`` with this model's K, alpha and EM seed, cached by content."""
@@ -215,7 +229,18 @@ class LatentClass(Model):
         z = jax.random.categorical(kz, jnp.log(jnp.clip(picked["pi"], 1e-30)))
         return _bernoulli(kx, picked["theta"][jnp.arange(n), z])
 
+    def calibration_extras(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The sorted mixture weights: the components can swap labels, their sorted
+        weights cannot."""
+        pi = np.sort(np.asarray(values["pi"]), axis=1)
+        return {f"pi_sorted[{k}]": pi[:, k] for k in range(pi.shape[1])}
+
     # -- known answers ------------------------------------------------------------------------
+    def simulate_prior(self, key: Any, n: int) -> tuple[Dataset, dict]:
+        """``LatentClass.simulate`` draws ``theta`` from a U-shaped Beta(0.5, 0.5) by
+        default (realistic clusters), which is not its prior; this draws from the prior."""
+        return self.simulate(key, n, theta_conc=self.alpha, pi_conc=self.alpha)
+
     def simulate(
         self, key: jax.Array, n: int, *, theta_conc: float = 0.5, pi_conc: float | None = None
     ) -> tuple[Dataset, dict]:
@@ -271,18 +296,18 @@ def _joint(x, pi, theta):
     return jnp.log(jnp.clip(pi, 1e-30))[..., None, :] + lin + log_1mt.sum(-1)[..., None, :]
 
 
-@jax.jit  # one compiled kernel, also in NumPyro's eager initialisation
+@jit  # one compiled kernel, also in NumPyro's eager initialisation
 def _mixture_ll(x, pi, theta):
     """``(items,)`` log p(x_n) with z summed out."""
     return jax.nn.logsumexp(_joint(x, pi, theta), axis=-1)
 
 
-@jax.jit
+@jit
 def _draws_ll(x, draws):
     return _mixture_ll(x, draws["pi"], draws["theta"])
 
 
-@jax.jit
+@jit
 def _draws_resp(x, draws):
     return jax.nn.softmax(_joint(x, draws["pi"], draws["theta"]), axis=-1)
 
@@ -383,6 +408,30 @@ def mixture_log_lik(x: np.ndarray, pi: np.ndarray, theta: np.ndarray) -> np.ndar
     return np_logsumexp(_np_joint(np.asarray(x, dtype=np.float64), pi, theta), axis=1)
 
 
-def build(dag: DAG, alpha: float = 1.0, **_) -> LatentClass:
+def build(dag: DAG, alpha: float = 1.0, **_: Any) -> LatentClass:
     """The latent class model over ``dag`` (K from ``card('z')``, n from the observed nodes)."""
     return LatentClass(dag, alpha=alpha)
+
+
+def _dag(n: int = 64, classes: int = 10, **_: Any) -> DAG:
+    return graphs.latent_class(n, components=classes)
+
+
+def _unsupported(data: Dataset, options: Mapping[str, Any]) -> str | None:
+    return None if all(c == 2 for c in data.cards) else "it models binary variables only"
+
+
+SPEC = FamilySpec(
+    "latent-class",
+    "Latent class (mixture of Bernoulli products, z summed out)",
+    "p(x) = sum_z p(z) prod_i p(x_i | z)",
+    "(K - 1) + K n",
+    _dag,
+    ("n", "classes"),
+    model=LatentClass,
+    make=build,
+    classes="setting",
+    unsupported=_unsupported,
+    order=40,
+    example={"n": 4, "classes": 3},
+)

@@ -11,18 +11,22 @@ column as every other family.
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
+import graphs
 from graphs import DAG
 
+from .._lazy import jax, jnp
 from ..data import Dataset
-from ._base import Draws, as_numpy
+from ._base import Classifier, Draws, as_numpy
+from ._spec import FamilySpec
 from ._tabular import TabularModel
 
 
-class NaiveBayes(TabularModel):
+class NaiveBayes(TabularModel, Classifier):
     family = "naive-bayes"
 
     def class_log_joint(self, draws: Draws, data: Dataset) -> jnp.ndarray:
@@ -48,5 +52,31 @@ class NaiveBayes(TabularModel):
         return float(np.mean(self.predict_proba(draws, data).argmax(axis=1) == data.y))
 
 
-def build(dag: DAG, alpha: float = 1.0, **_) -> NaiveBayes:
+def build(dag: DAG, alpha: float = 1.0, **_: Any) -> NaiveBayes:
     return NaiveBayes(dag, alpha=alpha)
+
+
+def _dag(n: int = 64, classes: int = 10, **_: Any) -> DAG:
+    return graphs.naive_bayes(n, classes=classes)
+
+
+def _unsupported(data: Dataset, options: Mapping[str, Any]) -> str | None:
+    if data.y is None:
+        return "naive Bayes needs class labels (a y or label column)"
+    return None
+
+
+SPEC = FamilySpec(
+    "naive-bayes",
+    "Naive Bayes (label y observed)",
+    "p(y, x) = p(y) prod_i p(x_i | y)",
+    "(K - 1) + K n",
+    _dag,
+    ("n", "classes"),
+    model=NaiveBayes,
+    make=build,
+    classes="labels",
+    unsupported=_unsupported,
+    order=30,
+    example={"n": 4, "classes": 3},
+)
