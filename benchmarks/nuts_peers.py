@@ -24,17 +24,15 @@ mean of the other samplers). Every run's raw numbers go to ``--json``.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers  # noqa: E402  (the benchmarks folder is not a package)
+from peers.harness import caches_note, fmt, group_ok, median  # noqa: E402
 
 #: tabular models: zoo family and options
 TABULAR = {
@@ -67,14 +65,7 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=None, help="default 1000 (100 with --quick)")
     p.add_argument("--draws", type=int, default=None, help="default 1000 (100 with --quick)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timeout", type=float, default=1800, help="seconds per sampler process")
-    p.add_argument(
-        "--cold",
-        action="store_true",
-        help="empty on-disk caches for every process (the zoo's XLA cache off, a fresh "
-        "PyTensor compiledir); by default each sampler may reuse what earlier runs left",
-    )
-    p.add_argument("--json", type=Path, default=DEFAULT_JSON, help="raw numbers (JSON)")
+    peers.harness.add_process_arguments(p, DEFAULT_JSON)
     args = p.parse_args(argv)
     # a smoke run: counts with Beta and Dirichlet rows, a program, one scale; no per-item
     # likelihood unless asked (with 100 warm-up draws PyMC needs minutes for it)
@@ -174,18 +165,9 @@ def error_vs_others(result: dict, others: list[dict]) -> float | None:
     return worst
 
 
-def _median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def summarise(results: list[dict], refs: dict) -> list[dict]:
     """One row per (model, scale, likelihood, sampler): medians over repeats."""
-    groups: dict[tuple, list[dict]] = {}
-    for r in results:
-        if r.get("ok"):
-            j = r["job"]
-            groups.setdefault((j["model"], j["scale"], j["form"], j["sampler"]), []).append(r)
+    groups = group_ok(results, ("model", "scale", "form", "sampler"))
     rows = []
     for (model, scale, form, sampler), rs in groups.items():
         first = [r["runs"][0] for r in rs]
@@ -205,19 +187,19 @@ def summarise(results: list[dict], refs: dict) -> list[dict]:
                 "likelihood": form,
                 "sampler": sampler,
                 "repeats": len(rs),
-                "seconds": _median([r["seconds"] for r in first]),
-                "seconds_warm": _median([r["seconds"] for r in warm]),
-                "compile_seconds": _median([r.get("compile_seconds") for r in first]),
-                "ess_min": _median([r["ess_bulk_min"] for r in first]),
-                "ess_per_s": _median([r["ess_per_s"] for r in first]),
-                "ess_per_s_warm": _median([r["ess_per_s"] for r in warm]),
+                "seconds": median([r["seconds"] for r in first]),
+                "seconds_warm": median([r["seconds"] for r in warm]),
+                "compile_seconds": median([r.get("compile_seconds") for r in first]),
+                "ess_min": median([r["ess_bulk_min"] for r in first]),
+                "ess_per_s": median([r["ess_per_s"] for r in first]),
+                "ess_per_s_warm": median([r["ess_per_s"] for r in warm]),
                 "rhat_max": max(r["rhat_max"] for r in first),
                 "divergences": max(r["divergences"] for r in first),
-                "grads": _median([r["grads"] for r in first]),
-                "grads_draws": _median([r["grads_draws"] for r in first]),
-                "sec_per_grad": _median([r.get("sec_per_grad") for r in rs]),
-                "overhead": _median([r.get("overhead") for r in rs]),
-                "overhead_warm": _median([r.get("overhead_warm") for r in rs]),
+                "grads": median([r["grads"] for r in first]),
+                "grads_draws": median([r["grads_draws"] for r in first]),
+                "sec_per_grad": median([r.get("sec_per_grad") for r in rs]),
+                "overhead": median([r.get("overhead") for r in rs]),
+                "overhead_warm": median([r.get("overhead_warm") for r in rs]),
                 "max_err_mcse": err,
                 "err_reference": err_how if err is not None else None,
             }
@@ -225,10 +207,15 @@ def summarise(results: list[dict], refs: dict) -> list[dict]:
     return rows
 
 
-def _fmt(v, spec: str, width: int) -> str:
-    if v is None:
-        return "-".rjust(width)
-    return format(v, spec).rjust(width)
+def _describe(job: dict) -> str:
+    return f"{job['model']} x{job['scale']} {job['form']} {job['sampler']}"
+
+
+def _report(res: dict) -> str:
+    first, warm = res["runs"][0], res["runs"][-1]
+    ess_s, rhat = first["ess_per_s"], first["rhat_max"]
+    seconds, warm_s = first["seconds"], warm["seconds"]
+    return f"{seconds:.1f} s, ESS/s {ess_s:.1f}, R-hat {rhat:.3f}, warm {warm_s:.1f} s"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -244,12 +231,12 @@ def print_table(rows: list[dict]) -> None:
         spg = None if r["sec_per_grad"] is None else r["sec_per_grad"] * 1e6
         print(
             f"{r['model']:<18}{items:>7} {r['likelihood']:<8}{r['sampler']:<9}"
-            f"{_fmt(r['seconds'], '.1f', 8)}{_fmt(r['seconds_warm'], '.1f', 8)}"
-            f"{_fmt(r['ess_min'], '.0f', 9)}{_fmt(r['ess_per_s'], '.1f', 8)}"
-            f"{_fmt(r['ess_per_s_warm'], '.1f', 8)}{_fmt(r['rhat_max'], '.3f', 7)}"
-            f"{r['divergences']:>5}{_fmt(grads, '.1f', 8)}k{_fmt(spg, '.1f', 9)}"
-            f"{_fmt(r['overhead'], '.1f', 9)}{_fmt(r['overhead_warm'], '.1f', 8)}"
-            f"{_fmt(r['max_err_mcse'], '.2f', 11)}"
+            f"{fmt(r['seconds'], '.1f', 8)}{fmt(r['seconds_warm'], '.1f', 8)}"
+            f"{fmt(r['ess_min'], '.0f', 9)}{fmt(r['ess_per_s'], '.1f', 8)}"
+            f"{fmt(r['ess_per_s_warm'], '.1f', 8)}{fmt(r['rhat_max'], '.3f', 7)}"
+            f"{r['divergences']:>5}{fmt(grads, '.1f', 8)}k{fmt(spg, '.1f', 9)}"
+            f"{fmt(r['overhead'], '.1f', 9)}{fmt(r['overhead_warm'], '.1f', 8)}"
+            f"{fmt(r['max_err_mcse'], '.2f', 11)}"
         )
     print(
         "wall s: first run in a fresh process, end to end (build + compile + sampling); warm s:"
@@ -302,84 +289,33 @@ def print_ratios(entries: list[dict]) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    env = peers.environment()
-    print(
-        f"nuts_peers: {env['hardware']['cpu_count']} cpus ({env['hardware']['cpu_model']}), "
-        f"load {env['hardware']['load_average']}"
-    )
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
-    runnable = []
-    for s in args.samplers:
-        gone = peers.missing(s)
-        if gone:
-            print(f"note: skipping {s}: not installed ({', '.join(gone)}); `make bench-install`")
-        else:
-            runnable.append(s)
-    args.samplers = runnable
+    run = peers.harness.ScriptRun("nuts_peers", parse_args(argv), _describe)
+    args = run.args
     print(
         f"budget: {args.chains} chains x {args.warmup} warm-up x {args.draws} draws, "
         f"seed {args.seed}, {args.repeats} repeat(s), scales {args.scale}"
     )
-    results = []
     with tempfile.TemporaryDirectory(prefix="nuts-peers-") as tmp:
         jobs, refs = build_jobs(args, Path(tmp))
-        for i, job in enumerate(jobs, 1):
-            what = f"{job['model']} x{job['scale']} {job['form']} {job['sampler']}"
-            print(f"[{i}/{len(jobs)}] {what} (repeat {job['repeat'] + 1})", flush=True)
-            cold = peers.cold_env(job["sampler"], tmp) if args.cold else None
-            res = peers.spawn(job, tmp, args.timeout, cold)
-            if res.get("ok"):
-                first = res["runs"][0]
-                print(
-                    f"  -> {first['seconds']:.1f} s, ESS/s {first['ess_per_s']:.1f}, "
-                    f"R-hat {first['rhat_max']:.3f}, warm {res['runs'][-1]['seconds']:.1f} s",
-                    flush=True,
-                )
-            else:
-                print(f"  -> FAILED: {res.get('error', '?').splitlines()[-1]}", flush=True)
-            results.append(res)
+        results = run.run(jobs, tmp, _report)
     rows = summarise(results, refs)
     order = {m: i for i, m in enumerate([*TABULAR, *PROGRAMS])}
     rows.sort(key=lambda r: (r["scale"], order[r["model"]], r["likelihood"], r["sampler"]))
     print_table(rows)
     entries = ratios(rows)
     print_ratios(entries)
-    failed = [r for r in results if not r.get("ok")]
-    for r in failed:
-        j = r["job"]
-        print(f"failed: {j['model']} x{j['scale']} {j['form']} {j['sampler']}: {r['error']}")
-    env["hardware"]["load_average_end"] = peers.environment()["hardware"]["load_average"]
-    record = {
-        "script": "benchmarks/nuts_peers.py",
-        "argv": sys.argv[1:],
-        "environment": env,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "notes": {
-            "caches": "cold: the zoo's caches off (exported samplers and persistent XLA "
-            "cache), a fresh PyTensor compiledir per process"
-            if args.cold
-            else "on-disk caches as earlier runs left them: the zoo's exported samplers and "
-            "persistent XLA cache (ZOO_JAX_CACHE, default ~/.cache/model-zoo/jax) and "
-            "PyTensor's compiledir (PyMC, nutpie); NumPyro and numba (nutpie) keep none",
-            "data": "digits (1,797 x 64, pixel > 7); scale 10 = 17,970 items drawn with "
-            f"replacement, numpy default_rng({SCALE_SEED})",
-            "pymc": "pm.sample defaults (NUTS, cores = min(4, cpus)), chains=4, "
-            "counts through pm.Binomial / pm.Multinomial, tuned draws kept to count gradients, "
-            "convergence checks off",
-            "nutpie": "compile_pymc_model (numba backend) of the same PyMC model, default cores",
-            "numpyro": "MCMC(NUTS), chain_method parallel over 4 host devices (XLA_FLAGS)",
-            "zoo": "zoo.fit.fit(..., method='nuts') / zoo.programs.fit_program",
-        },
-        "total_seconds": time.perf_counter() - started,
-        "rows": rows,
-        "ratios": entries,
-        "runs": results,
+    notes = {
+        "caches": caches_note(args.cold, exported=True),
+        "data": "digits (1,797 x 64, pixel > 7); scale 10 = 17,970 items drawn with "
+        f"replacement, numpy default_rng({SCALE_SEED})",
+        "pymc": "pm.sample defaults (NUTS, cores = min(4, cpus)), chains=4, "
+        "counts through pm.Binomial / pm.Multinomial, tuned draws kept to count gradients, "
+        "convergence checks off",
+        "nutpie": "compile_pymc_model (numba backend) of the same PyMC model, default cores",
+        "numpyro": "MCMC(NUTS), chain_method parallel over 4 host devices (XLA_FLAGS)",
+        "zoo": "zoo.fit.fit(..., method='nuts') / zoo.programs.fit_program",
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(record, indent=1, default=peers._json_default))
-    print(f"\nraw numbers: {args.json} ({time.perf_counter() - started:.0f} s in all)")
+    run.write({"notes": notes}, rows=rows, ratios=entries)
     return 0
 
 

@@ -24,34 +24,15 @@ from zoo import _jax  # noqa: E402,F401  (host devices before JAX starts)
 
 
 def seconds_per_gradient(program, kwargs, min_seconds: float = 0.5) -> float:
-    """One value-and-gradient of the potential, timed in a jitted loop (no dispatch)."""
+    """One value-and-gradient of the zoo's potential from zeros, timed in a jitted loop."""
     import jax
+    from peers.measure import jitted_gradient_seconds
 
     from zoo.nuts import model_info
 
     potential_gen, _, shapes, _ = model_info(program, kwargs)
     z0 = {n: jax.numpy.zeros(s, d) for n, (s, d) in shapes.items()}
-    grad = jax.value_and_grad(potential_gen(**kwargs))
-
-    @jax.jit
-    def loop(z, n):
-        def body(_, carry):
-            z, acc = carry
-            v, g = grad(z)
-            z = jax.tree.map(lambda a, b: a + 1e-12 * b, z, g)  # a dependence: none hoisted
-            return z, acc + v
-
-        return jax.lax.fori_loop(0, n, body, (z, 0.0))
-
-    jax.block_until_ready(loop(z0, 1))
-    n = 16
-    while True:
-        start = time.perf_counter()
-        jax.block_until_ready(loop(z0, n))
-        dt = time.perf_counter() - start
-        if dt > min_seconds:
-            return dt / n
-        n *= 4
+    return jitted_gradient_seconds(potential_gen(**kwargs), z0, min_seconds, n=16)
 
 
 def zoo_run(program, kwargs, budget) -> dict:

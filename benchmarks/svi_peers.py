@@ -25,8 +25,6 @@ trace, so it is refitted at a grid of step counts (see ``peers.run_zoo_svi``).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers  # noqa: E402  (the benchmarks folder is not a package)
+from peers.harness import caches_note, fmt, group_ok, median  # noqa: E402
 
 SAMPLERS = ("zoo", "pyro", "numpyro")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "svi_peers.json"
@@ -61,14 +60,7 @@ def parse_args(argv=None):
         default=1,
         help="torch threads for Pyro (0: torch's default, one per core; see peers.run_pyro_svi)",
     )
-    p.add_argument("--timeout", type=float, default=1800, help="seconds per sampler process")
-    p.add_argument(
-        "--cold",
-        action="store_true",
-        help="empty on-disk caches for every process (the zoo's XLA cache off, a fresh "
-        "PyTensor compiledir); by default each sampler may reuse what earlier runs left",
-    )
-    p.add_argument("--json", type=Path, default=DEFAULT_JSON, help="raw numbers (JSON)")
+    peers.harness.add_process_arguments(p, DEFAULT_JSON)
     args = p.parse_args(argv)
     bad = [m for m in args.models if m not in ("latent-class", "made")]
     if bad:
@@ -111,17 +103,8 @@ def build_jobs(args, workdir: Path) -> tuple[list[dict], dict]:
     return jobs, {"em_seconds": em_seconds, "em_iterations": sol.iterations}
 
 
-def _median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def summarise(results: list[dict], em_seconds: float) -> list[dict]:
-    groups: dict[tuple, list[dict]] = {}
-    for r in results:
-        if r.get("ok"):
-            j = r["job"]
-            groups.setdefault((j["model"], j["guide"], j["init"], j["sampler"]), []).append(r)
+    groups = group_ok(results, ("model", "guide", "init", "sampler"))
     rows = []
     for (model, guide, init, sampler), rs in groups.items():
         # a peer that starts from EM did not pay for it; the zoo's seconds include its EM
@@ -134,16 +117,16 @@ def summarise(results: list[dict], em_seconds: float) -> list[dict]:
                 "sampler": sampler,
                 "repeats": len(rs),
                 "steps": rs[0]["steps"],
-                "steps_per_s": _median([r["steps_per_s"] for r in rs]),
-                "steps_per_s_e2e": _median([r["steps"] / (r["seconds"] + extra) for r in rs]),
-                "seconds_warm": _median([r.get("seconds_warm") for r in rs]),
-                "seconds": _median([r["seconds"] + extra for r in rs]),
+                "steps_per_s": median([r["steps_per_s"] for r in rs]),
+                "steps_per_s_e2e": median([r["steps"] / (r["seconds"] + extra) for r in rs]),
+                "seconds_warm": median([r.get("seconds_warm") for r in rs]),
+                "seconds": median([r["seconds"] + extra for r in rs]),
                 "em_seconds_added": extra,
-                "loss_final": _median([float(np.mean(r["loss"][-50:])) for r in rs]),
-                "heldout_final": _median([r["heldout_final"] for r in rs]),
-                "heldout_best": _median([r["heldout_best"] for r in rs]),
-                "within_0p1_step": _median([r["within_0p1_step"] for r in rs]),
-                "within_0p1_seconds": _median(
+                "loss_final": median([float(np.mean(r["loss"][-50:])) for r in rs]),
+                "heldout_final": median([r["heldout_final"] for r in rs]),
+                "heldout_best": median([r["heldout_best"] for r in rs]),
+                "within_0p1_step": median([r["within_0p1_step"] for r in rs]),
+                "within_0p1_seconds": median(
                     [r["within_0p1_seconds"] + extra for r in rs if r["within_0p1_seconds"]]
                 ),
             }
@@ -151,8 +134,14 @@ def summarise(results: list[dict], em_seconds: float) -> list[dict]:
     return rows
 
 
-def _fmt(v, spec: str, width: int) -> str:
-    return "-".rjust(width) if v is None else format(v, spec).rjust(width)
+def _describe(job: dict) -> str:
+    return f"{job['model']} {job['guide']} {job['init']} {job['sampler']}"
+
+
+def _report(res: dict) -> str:
+    rate = "-" if res["steps_per_s"] is None else f"{res['steps_per_s']:.0f}"
+    held = f"held-out {res['heldout_final']:.3f} (best {res['heldout_best']:.3f})"
+    return f"{res['seconds']:.1f} s, {rate} steps/s, {held}"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -164,10 +153,10 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         print(
             f"{r['model']:<13}{r['guide']:<7}{r['init']:<8}{r['sampler']:<9}"
-            f"{_fmt(r['steps_per_s'], '.0f', 9)}{_fmt(r['steps_per_s_e2e'], '.0f', 8)}"
-            f"{_fmt(r['seconds'], '.1f', 8)}{_fmt(r['loss_final'], '.0f', 10)}"
-            f"{_fmt(r['heldout_final'], '.3f', 9)}{_fmt(r['heldout_best'], '.3f', 7)}"
-            f"{_fmt(r['within_0p1_step'], '.0f', 6)}{_fmt(r['within_0p1_seconds'], '.1f', 9)}"
+            f"{fmt(r['steps_per_s'], '.0f', 9)}{fmt(r['steps_per_s_e2e'], '.0f', 8)}"
+            f"{fmt(r['seconds'], '.1f', 8)}{fmt(r['loss_final'], '.0f', 10)}"
+            f"{fmt(r['heldout_final'], '.3f', 9)}{fmt(r['heldout_best'], '.3f', 7)}"
+            f"{fmt(r['within_0p1_step'], '.0f', 6)}{fmt(r['within_0p1_seconds'], '.1f', 9)}"
         )
     print(
         "steps/s: after the first evaluation interval (one-time costs excluded; the zoo: from "
@@ -215,85 +204,33 @@ def print_ratios(entries: list[dict]) -> None:
             if peer in e:
                 c = e[peer]
                 print(
-                    f"{e['model']:<13}{e['guide']:<7}{peer:<9}{_fmt(c['steps_per_s'], '.2f', 9)}"
-                    f"{_fmt(c['steps_per_s_e2e'], '.2f', 8)}"
-                    f"{_fmt(c['within_0p1_seconds'], '.2f', 10)}"
+                    f"{e['model']:<13}{e['guide']:<7}{peer:<9}{fmt(c['steps_per_s'], '.2f', 9)}"
+                    f"{fmt(c['steps_per_s_e2e'], '.2f', 8)}"
+                    f"{fmt(c['within_0p1_seconds'], '.2f', 10)}"
                 )
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    env = peers.environment()
-    print(
-        f"svi_peers: {env['hardware']['cpu_count']} cpus ({env['hardware']['cpu_model']}), "
-        f"load {env['hardware']['load_average']}"
-    )
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
-    runnable = []
-    for s in args.samplers:
-        gone = peers.missing(s)
-        if gone:
-            print(f"note: skipping {s}: not installed ({', '.join(gone)}); `make bench-install`")
-        else:
-            runnable.append(s)
-    args.samplers = runnable
+    run = peers.harness.ScriptRun("svi_peers", parse_args(argv), _describe)
+    args = run.args
     print(f"budget: {args.steps} Adam steps at lr {args.lr}, held-out every {args.eval_every}")
-    results = []
     with tempfile.TemporaryDirectory(prefix="svi-peers-") as tmp:
         jobs, em = build_jobs(args, Path(tmp))
         print(f"EM start (the zoo's, K = {args.classes}): {em['em_seconds']:.1f} s")
-        for i, job in enumerate(jobs, 1):
-            what = f"{job['model']} {job['guide']} {job['init']} {job['sampler']}"
-            print(f"[{i}/{len(jobs)}] {what} (repeat {job['repeat'] + 1})", flush=True)
-            cold = peers.cold_env(job["sampler"], tmp) if args.cold else None
-            res = peers.spawn(job, tmp, args.timeout, cold)
-            if res.get("ok"):
-                rate = "-" if res["steps_per_s"] is None else f"{res['steps_per_s']:.0f}"
-                print(
-                    f"  -> {res['seconds']:.1f} s, {rate} steps/s, "
-                    f"held-out {res['heldout_final']:.3f} (best {res['heldout_best']:.3f})",
-                    flush=True,
-                )
-            else:
-                print(f"  -> FAILED: {res.get('error', '?').splitlines()[-1]}", flush=True)
-            results.append(res)
+        results = run.run(jobs, tmp, _report)
     rows = summarise(results, em["em_seconds"])
     print_table(rows)
     entries = ratios(rows)
     print_ratios(entries)
-    for r in results:
-        if not r.get("ok"):
-            j = r["job"]
-            print(f"failed: {j['model']} {j['guide']} {j['init']} {j['sampler']}: {r['error']}")
-    env["hardware"]["load_average_end"] = peers.environment()["hardware"]["load_average"]
-    record = {
-        "script": "benchmarks/svi_peers.py",
-        "argv": sys.argv[1:],
-        "environment": env,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "em": em,
-        "notes": {
-            "caches": "cold: the zoo's persistent XLA cache off, a fresh PyTensor compiledir "
-            "per process"
-            if args.cold
-            else "on-disk caches as earlier runs left them: the zoo's persistent XLA cache "
-            "(ZOO_JAX_CACHE, default ~/.cache/model-zoo/jax) and PyTensor's compiledir (PyMC, "
-            "nutpie); NumPyro and numba (nutpie) keep none",
-            "data": "zoo.data.digits_split(): 1,437 train / 360 test, 64 binary pixels",
-            "pyro": "SVI, Trace_ELBO, pyro.optim.Adam, AutoDelta / AutoDiagonalNormal, float32, "
-            f"torch threads {args.torch_threads or 'default'}",
-            "numpyro": "SVI.update in a jitted lax.scan of eval_every steps, same guides",
-            "zoo": "zoo.fit.fit(make_model(...), train, method='svi', guide=..., steps=...)",
-        },
-        "total_seconds": time.perf_counter() - started,
-        "rows": rows,
-        "ratios": entries,
-        "runs": results,
+    notes = {
+        "caches": caches_note(args.cold, exported=False),
+        "data": "zoo.data.digits_split(): 1,437 train / 360 test, 64 binary pixels",
+        "pyro": "SVI, Trace_ELBO, pyro.optim.Adam, AutoDelta / AutoDiagonalNormal, float32, "
+        f"torch threads {args.torch_threads or 'default'}",
+        "numpyro": "SVI.update in a jitted lax.scan of eval_every steps, same guides",
+        "zoo": "zoo.fit.fit(make_model(...), train, method='svi', guide=..., steps=...)",
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(record, indent=1, default=peers._json_default))
-    print(f"\nraw numbers: {args.json} ({time.perf_counter() - started:.0f} s in all)")
+    run.write({"em": em, "notes": notes}, rows=rows, ratios=entries)
     return 0
 
 
