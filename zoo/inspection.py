@@ -18,22 +18,38 @@ Parameters are counted from a concrete trace, in four kinds reported separately:
 - ``param``: ``numpyro.param`` sites; ``network``: ``numpyro.param`` sites holding a neural
   network's weights (the ``NAME$params`` sites of ``numpyro.contrib.module``).
 - discrete latent sites outside data plates count their elements under ``discrete``.
+
+The trace itself is taken in ``zoo._inspect_trace``; the card is rendered in
+``zoo._inspect_card``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-import graphs
 from graphs import DAG, Plate, Variable
 
-#: the unrolled view is built for independence queries up to this many nodes
-UNROLL_MAX = 400
+from ._inspect_card import UNROLL_MAX, card, format_card
+from ._inspect_trace import _arrays, _program_name, trace
+
+__all__ = [
+    "CHECK_ITEMS",
+    "UNROLL_MAX",
+    "ProgramStructure",
+    "Site",
+    "card",
+    "check",
+    "format_card",
+    "inspect",
+    "simulate",
+    "structure",
+    "trace",
+]
+
 #: items simulated for the empirical independence check by default
 CHECK_ITEMS = 2000
 
@@ -54,18 +70,10 @@ class Site:
     free: int  # unconstrained size (continuous latent) or element count (discrete)
 
     def to_dict(self) -> dict:
-        """The site as JSON-ready data (the card's ``sites`` entries)."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "dist": self.dist,
-            "shape": list(self.shape),
-            "event_shape": list(self.event_shape),
-            "plates": list(self.plates),
-            "card": self.card,
-            "discrete": self.discrete,
-        }
+        """The site as JSON-ready data (the card's ``sites`` entries): every field but
+        ``free``, which the card's ``params`` counts, with tuples as lists."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "free"}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -108,142 +116,6 @@ class ProgramStructure:
     def item_dag(self) -> DAG:
         """The DAG over :meth:`item_sites`: the per-item variables and their edges."""
         return self.dag.restricted(self.item_sites())
-
-
-# -- tracing ---------------------------------------------------------------------------
-
-
-def _program_name(fn: Callable) -> str:
-    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
-    return str(name or type(fn).__name__)
-
-
-def trace(fn: Callable, *args, **kwargs) -> dict[str, dict]:
-    """The sites of ``fn(*args, **kwargs)`` as plain records, traced on abstract arrays
-    (``jax.eval_shape``: no array is computed, so no operation is compiled).
-
-    Each record has ``type`` ("sample", "deterministic", "param"), ``observed``,
-    ``frames`` (``(plate, dim, size)``, outer first), ``value_shape``; sample sites also
-    ``dist``, ``shape`` (the distribution's batch + event shape), ``event_shape``,
-    ``card``, ``discrete``, ``factor`` and ``free``; param sites ``free`` and ``network``.
-
-    Raises ``ValueError`` when calling the program fails or when it records no sample
-    site (it is then not a NumPyro program).
-    """
-    import jax
-    from numpyro import handlers
-    from numpyro.infer.initialization import init_to_sample
-
-    if not callable(fn):
-        raise ValueError(f"{fn!r} is not callable: a NumPyro program is a Python function")
-    name = _program_name(fn)
-    records: dict[str, dict] = {}
-
-    def run():
-        model = handlers.substitute(handlers.seed(fn, 0), substitute_fn=init_to_sample)
-        tr = handlers.trace(model).get_trace(*args, **kwargs)
-        records.clear()  # side effects carry static facts out of the abstract trace
-        for sname, site in tr.items():
-            if site["type"] in ("sample", "deterministic", "param"):
-                records[sname] = _record(sname, site)
-        return 0
-
-    try:
-        jax.eval_shape(run)
-    except Exception as err:
-        msg = " ".join(str(err).split()) or type(err).__name__
-        raise ValueError(f"calling {name} failed: {type(err).__name__}: {msg}") from err
-    if not any(r["type"] == "sample" for r in records.values()):
-        raise ValueError(
-            f"{name} is not a NumPyro program: calling it recorded no numpyro.sample site"
-        )
-    return records
-
-
-def _record(name: str, site: dict) -> dict:
-    frames = sorted(site.get("cond_indep_stack", ()), key=lambda f: f.dim)
-    rec = {
-        "type": site["type"],
-        "observed": bool(site.get("is_observed", False)),
-        "frames": [(f.name, f.dim, int(f.size)) for f in frames],
-        "value_shape": tuple(np.shape(site["value"])) if site["type"] != "param" else (),
-    }
-    if site["type"] == "param":
-        rec["network"] = "$params" in name
-        rec["free"] = _param_free(site)
-    elif site["type"] == "sample":
-        fn = site["fn"]
-        dname = _dist_name(fn)
-        factor = dname == "Unit"
-        rec.update(
-            dist="factor" if factor else dname,
-            factor=factor,
-            shape=tuple(fn.shape()),
-            event_shape=tuple(fn.event_shape),
-            card=None if factor else _card(fn),
-            discrete=bool(fn.support.is_discrete) and not factor,
-            free=0 if rec["observed"] or factor else _free(fn),
-        )
-    return rec
-
-
-def _card(fn) -> int | None:
-    from numpyro.distributions import constraints
-
-    support = fn.support
-    if not support.is_discrete or fn.event_shape:
-        return None
-    if support is constraints.boolean:
-        return 2
-    lo, hi = getattr(support, "lower_bound", None), getattr(support, "upper_bound", None)
-    try:  # bounds are Python ints unless they depend on sampled values
-        card = int(hi) - int(lo) + 1
-    except Exception:
-        return None
-    return card if card >= 2 else None
-
-
-def _dist_name(fn) -> str:
-    import numpyro.distributions as dist
-
-    while isinstance(fn, dist.Independent | dist.ExpandedDistribution | dist.MaskedDistribution):
-        fn = fn.base_dist
-    return type(fn).__name__
-
-
-def _free(fn) -> int:
-    """Unconstrained size of a latent site: what an optimiser or NUTS actually moves."""
-    from numpyro.distributions.transforms import biject_to
-
-    shape = tuple(fn.shape())
-    if fn.support.is_discrete:
-        return math.prod(shape)
-    return math.prod(biject_to(fn.support).inverse_shape(shape))
-
-
-def _leaf_size(value) -> int:
-    import jax
-
-    return sum(int(np.size(leaf)) for leaf in jax.tree_util.tree_leaves(value))
-
-
-def _param_free(site: dict) -> int:
-    from numpyro.distributions import constraints
-    from numpyro.distributions.transforms import biject_to
-
-    constraint = site["kwargs"].get("constraint", constraints.real)
-    value = site["value"]
-    if not hasattr(value, "shape"):  # a pytree of weights (a network's params)
-        return _leaf_size(value)
-    return math.prod(biject_to(constraint).inverse_shape(tuple(value.shape)))
-
-
-def _arrays(value):
-    if isinstance(value, list):
-        arr = np.asarray(value)
-        if arr.dtype.kind in "biuf":
-            return arr
-    return value
 
 
 def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
@@ -349,55 +221,6 @@ def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
     return ProgramStructure(name, dag, sites, data_plates, params)
 
 
-# -- the card -----------------------------------------------------------------------------
-
-
-def _full_joint(st: ProgramStructure) -> dict:
-    """The full joint's count over the observed per-item variables, when all are finite."""
-    obs = [n for n in st.item_sites() if st.sites[n].role == "observed"]
-    if not obs or any(st.sites[n].card is None for n in obs):
-        return {"full_joint": None, "log10_full_joint": None, "full_joint_over": obs}
-    full = math.prod(st.sites[n].card for n in obs) - 1
-    return {"full_joint": full, "log10_full_joint": graphs.log10(full), "full_joint_over": obs}
-
-
-def card(st: ProgramStructure, max_unrolled: int = UNROLL_MAX) -> dict:
-    """The structure card of a traced program as JSON-ready data, with the keys of
-    ``zoo show``: ``name``, ``nodes``, ``edges``, ``params`` (``params.model`` is the
-    global count), ``independence``; plus ``plates``, ``data_plates`` and ``unrolled``."""
-    from .card import jsonable
-
-    params = dict(st.params)
-    params.update(_full_joint(st))
-    model = params["model"]
-    if params["full_joint"] is not None and model > 0:
-        params["log10_ratio"] = params["log10_full_joint"] - graphs.log10(model)
-    dag = st.dag
-    out: dict[str, Any] = {
-        "name": st.name,
-        "title": "a NumPyro program",
-        "nodes": [s.to_dict() for s in st.sites.values()],
-        "edges": [list(e) for e in dag.edges],
-        "plates": [
-            {"name": p.name, "size": p.size, "members": list(p.members)} for p in dag.plates
-        ],
-        "data_plates": list(st.data_plates),
-        "params": params,
-        "independence": graphs.independence_summary(dag),
-    }
-    try:
-        unrolled = graphs.unroll(dag, max_nodes=max_unrolled)
-    except ValueError as err:
-        out["unrolled"] = {"skipped": " ".join(str(err).split())}
-    else:
-        out["unrolled"] = {
-            "nodes": len(unrolled),
-            "edges": len(unrolled.edges),
-            "independence": graphs.independence_summary(unrolled),
-        }
-    return jsonable(out)
-
-
 def inspect(fn: Callable, *args, **kwargs) -> dict:
     """The structure card of any NumPyro program ``fn(*args, **kwargs)``.
 
@@ -411,61 +234,6 @@ def inspect(fn: Callable, *args, **kwargs) -> dict:
     ([['p', 'x']], 1)
     """
     return card(structure(fn, *args, **kwargs))
-
-
-def format_card(c: dict) -> str:
-    """A program card as terminal text."""
-    from .card import format_statements
-
-    p = c["params"]
-    roles: dict[str, int] = {}
-    for node in c["nodes"]:
-        roles[node["role"]] = roles.get(node["role"], 0) + 1
-    role_text = ", ".join(f"{k} {v}" for k, v in roles.items())
-    lines = [f"{c['name']}: {c['title']}", f"  {len(c['nodes'])} sites ({role_text})"]
-    for node in c["nodes"]:
-        parents = [u for u, v in c["edges"] if v == node["name"]]
-        plates = f" in {', '.join(node['plates'])}" if node["plates"] else ""
-        shape = "x".join(map(str, node["shape"])) or "scalar"
-        given = f" <- {', '.join(parents)}" if parents else ""
-        lines.append(
-            f"    {node['name']:<12} {node['role']:<13} {node['dist']} [{shape}]{plates}{given}"
-        )
-    for plate in c["plates"]:
-        data = " (data plate)" if plate["name"] in c["data_plates"] else ""
-        lines.append(
-            f"  plate {plate['name']} of {plate['size']}{data}: {', '.join(plate['members'])}"
-        )
-    lines += [
-        "parameters",
-        f"  global      {p['model']:,}  (latent sites outside data plates, unconstrained)",
-        f"  per item    {p['per_item']:,}  (latent sites inside data plates)",
-    ]
-    for kind, text in (
-        ("discrete", "discrete global latents"),
-        ("param", "numpyro.param"),
-        ("network", "network weights"),
-    ):
-        if p[kind]:
-            lines.append(f"  {kind:<11} {p[kind]:,}  ({text})")
-    if p["full_joint"] is not None:
-        lines.append(
-            f"  full joint  {p['full_joint']}  over {len(p['full_joint_over'])} observed "
-            f"per-item variables, log10 = {p['log10_full_joint']:.2f}"
-        )
-    ind = c["independence"]
-    lines += ["independence", f"  local Markov statements: {ind['local_markov_count']}"]
-    lines += format_statements(ind["local_markov"])
-    un = c["unrolled"]
-    if "skipped" in un:
-        lines.append(f"  unrolled view: skipped ({un['skipped']})")
-    else:
-        share = 100 * un["independence"]["dsep_share_marginal"]
-        lines.append(
-            f"  unrolled view: {un['nodes']} nodes, {un['edges']} edges, "
-            f"{share:.1f}% of pairs d-separated given nothing"
-        )
-    return "\n".join(lines)
 
 
 # -- claims tested against samples -------------------------------------------------------
