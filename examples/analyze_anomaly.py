@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses import run_anomaly
 from zoo.analyses.anomaly import FAMILIES
-from zoo.analyses.cli import example_parser, run_example
+from zoo.analyses.cli import example_main, run_example
+
+
+def add_flags(p) -> None:
+    p.add_argument("--families", nargs="+", choices=list(FAMILIES), help="default: all")
 
 
 def main(argv=None) -> int:
-    p = example_parser(__doc__, "anomaly")
-    p.add_argument("--families", nargs="+", choices=list(FAMILIES), help="default: all")
-    args = p.parse_args(argv)
-    return run_example(
-        run_anomaly,
-        args,
-        families=args.families,
-    )
+    return example_main(__doc__, "anomaly", add_flags, run_example, argv)
 
 
 if __name__ == "__main__":

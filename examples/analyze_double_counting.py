@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses import run_double_counting
-from zoo.analyses.cli import example_parser, run_example
+from zoo.analyses.cli import example_main, run_example
+
+
+def add_flags(p) -> None:
+    p.add_argument("--train-items", type=int, help="training emails (preset: 500 / 2000)")
 
 
 def main(argv=None) -> int:
-    p = example_parser(__doc__, "double-counting")
-    p.add_argument("--train-items", type=int, help="training emails (preset: 500 / 2000)")
-    args = p.parse_args(argv)
-    return run_example(
-        run_double_counting,
-        args,
-        train_items=args.train_items,
-    )
+    return example_main(__doc__, "double-counting", add_flags, run_example, argv)
 
 
 if __name__ == "__main__":

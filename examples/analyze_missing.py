@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses import run_missing
-from zoo.analyses.cli import example_parser, run_example
+from zoo.analyses.cli import example_main, run_example
+
+
+def add_flags(p) -> None:
+    p.add_argument("--rates", type=float, nargs="+", help="shares of hidden pixels, in [0, 1)")
+    p.add_argument("--masks", type=int, help="random masks per rate (preset: 2 / 5)")
 
 
 def main(argv=None) -> int:
-    p = example_parser(__doc__, "missing")
-    p.add_argument("--rates", type=float, nargs="+", help="shares of hidden pixels, in [0, 1)")
-    p.add_argument("--masks", type=int, help="random masks per rate (preset: 2 / 5)")
-    args = p.parse_args(argv)
-    return run_example(
-        run_missing,
-        args,
-        rates=args.rates,
-        masks=args.masks,
-    )
+    return example_main(__doc__, "missing", add_flags, run_example, argv)
 
 
 if __name__ == "__main__":

@@ -11,26 +11,20 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses import run_ng_jordan
-from zoo.analyses.cli import example_parser, run_example
+from zoo.analyses.cli import example_main, run_example
 from zoo.analyses.ng_jordan import DATASETS
 
 
-def main(argv=None) -> int:
-    p = example_parser(__doc__, "ng-jordan")
+def add_flags(p) -> None:
     p.add_argument("--repeats", type=int, help="random splits per dataset (preset: 4 / 20)")
     p.add_argument("--datasets", nargs="+", choices=DATASETS, help="default: the preset's")
     p.add_argument(
         "--stratify", action="store_true", help="training sets keep the class shares of the split"
     )
-    args = p.parse_args(argv)
-    return run_example(
-        run_ng_jordan,
-        args,
-        repeats=args.repeats,
-        datasets=args.datasets,
-        stratify=args.stratify,
-    )
+
+
+def main(argv=None) -> int:
+    return example_main(__doc__, "ng-jordan", add_flags, run_example, argv)
 
 
 if __name__ == "__main__":

@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses import run_semi_supervised
-from zoo.analyses.cli import example_parser, run_example
+from zoo.analyses.cli import example_main, run_example
+
+
+def add_flags(p) -> None:
+    p.add_argument("--labels", type=int, nargs="+", help="numbers of labelled digits")
+    p.add_argument("--repeats", type=int, help="random labellings (preset: 2 / 5)")
 
 
 def main(argv=None) -> int:
-    p = example_parser(__doc__, "semi-supervised")
-    p.add_argument("--labels", type=int, nargs="+", help="numbers of labelled digits")
-    p.add_argument("--repeats", type=int, help="random labellings (preset: 2 / 5)")
-    args = p.parse_args(argv)
-    return run_example(
-        run_semi_supervised,
-        args,
-        labels=args.labels,
-        repeats=args.repeats,
-    )
+    return example_main(__doc__, "semi-supervised", add_flags, run_example, argv)
 
 
 if __name__ == "__main__":

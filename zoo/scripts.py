@@ -1,5 +1,6 @@
 """Pieces the example scripts share: an integer flag with a floor, progress lines, JSON
-written whole, and a ``main`` that turns a bad ``--out`` or bad input into one line."""
+written whole, and a ``main`` that turns a bad ``--out`` or bad input into one line. (The
+``analyze_*`` scripts share theirs in :mod:`zoo.analyses.cli`.)"""
 
 from __future__ import annotations
 
@@ -11,20 +12,13 @@ from pathlib import Path
 
 from graphs._files import atomic_path, writable_folder
 
+from .validate import int_flag
+
 
 def count(low: int) -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``low``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
-        return value
-
-    return parse
+    """An argparse type: an integer no smaller than ``low`` (:func:`zoo.validate.int_flag`,
+    whose messages say what was expected, for flags that argparse names in front)."""
+    return int_flag(low)
 
 
 def note(line: str) -> None:

@@ -2,10 +2,12 @@
 the zoo's models and answered with numbers, a finding and figures.
 
 :data:`ANALYSES` maps each name (as on the command line, ``zoo analyze NAME``) to its
-function and a one-line description. Every function takes ``size="small" | "full"``,
-``seed`` and ``progress`` (a callable receiving progress lines) plus explicit overrides of
-its preset, and returns an :class:`AnalysisResult` whose ``to_json()`` is the same for the
-same seed. Importing this package is light: JAX loads when an analysis runs.
+function and a one-line description. Every function takes ``size="small" | "full"`` (a
+preset: small runs in seconds, full gives the docs' numbers), ``seed`` and ``progress`` (a
+callable receiving progress lines) plus explicit overrides of its preset (``None`` keeps the
+preset's value), and returns an :class:`AnalysisResult` whose ``to_json()`` is the same for
+the same seed; each analysis module's docstring lists the keys of its ``summary`` and
+``table``. Importing this package is light: JAX loads when an analysis runs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ._common import SIZES, AnalysisResult
+from ._run import SIZES, AnalysisResult
 from .anomaly import run_anomaly
 from .double_counting import run_double_counting
 from .missing import run_missing

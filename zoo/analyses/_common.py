@@ -1,6 +1,6 @@
-"""What every analysis shares: the result record, size presets and argument checks, naive
-Bayes' exact posterior predictive (with missing features summed out), nested stratified
-training sets and the scores (error, log loss, calibration).
+"""The analyses' shared models and data: naive Bayes' exact posterior predictive (with
+missing features summed out), nested stratified training sets and the scores (error, log
+loss, calibration). What their ``run_*`` functions share lives in :mod:`._run`.
 
 Naive Bayes' posterior ``Dirichlet(alpha + n_k) x prod Beta(alpha + c_ki, alpha + n_k -
 c_ki)`` makes every parameter independent, so the posterior predictive
@@ -11,113 +11,10 @@ plug-in approximation. Nothing here imports JAX until a naive Bayes model is bui
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-
-SIZES = ("small", "full")
-DECIMALS = 4  # numbers in summaries and tables: enough to compare, stable across runs
-
-
-@dataclass
-class AnalysisResult:
-    """One analysis: the headline numbers and finding (``summary``), one JSON-ready row per
-    measured point (``table``), figures by file name, and the settings that produced them."""
-
-    name: str
-    summary: dict
-    table: list[dict]
-    figures: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        """Everything repeatable (what ``result.json`` holds): the same seed, the same dict."""
-        return {
-            "analysis": self.name,
-            "settings": self.settings,
-            "summary": self.summary,
-            "table": self.table,
-        }
-
-
-def one_blas_thread(fn):
-    """Run ``fn`` with NumPy's BLAS on one thread: the analyses' products are small, and on
-    a busy machine threaded BLAS only contends (ten times slower here)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-def reporter(progress: Callable[[str], None] | None, name: str) -> Callable[[str], None]:
-    """A progress callback that prefixes lines with the analysis name (or does nothing)."""
-    if progress is None:
-        return lambda _line: None
-    return lambda line: progress(f"{name}: {line}")
-
-
-def settings_for(size: str, presets: dict[str, dict], **given) -> dict:
-    """The preset for ``size`` with every explicitly ``given`` (not None) value replacing it."""
-    if size not in presets:
-        raise ValueError(f"unknown size {size!r}; expected one of {list(presets)}")
-    out = dict(presets[size])
-    for key, value in given.items():
-        if value is not None:
-            out[key] = value
-    return {"size": size, **out}
-
-
-def check_int(name: str, value, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def check_sizes(name: str, values, low: int = 1) -> tuple[int, ...]:
-    """A non-empty, strictly increasing tuple of integers >= ``low``."""
-    try:
-        items = tuple(values)
-    except TypeError:
-        raise ValueError(f"{name} must be a sequence of integers, got {values!r}") from None
-    if not items:
-        raise ValueError(f"{name} must not be empty")
-    for v in items:
-        check_int(f"each of {name}", v, low)
-    if any(b <= a for a, b in zip(items, items[1:], strict=False)):
-        raise ValueError(f"{name} must be strictly increasing, got {list(items)}")
-    return tuple(int(v) for v in items)
-
-
-def check_fractions(name: str, values, low: float = 0.0, high: float = 1.0) -> tuple:
-    """A non-empty tuple of numbers in ``[low, high)``."""
-    try:
-        items = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sequence of numbers, got {values!r}") from None
-    if not items:
-        raise ValueError(f"{name} must not be empty")
-    for v in items:
-        if not (math.isfinite(v) and low <= v < high):
-            raise ValueError(f"each of {name} must lie in [{low}, {high}), got {v}")
-    return items
-
-
-def rounded(value, decimals: int = DECIMALS):
-    """A JSON-ready float (None for NaN or inf), rounded so repeated runs print alike."""
-    if value is None:
-        return None
-    value = float(value)
-    return round(value, decimals) if math.isfinite(value) else None
-
 
 # -- data helpers -------------------------------------------------------------------------
 

@@ -25,22 +25,12 @@ JSON contract:
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .. import models as _models
-from ._common import (
-    AnalysisResult,
-    binary_dataset,
-    check_int,
-    check_sizes,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    split_indices,
-)
+from ._checks import check_int, check_sizes
+from ._common import binary_dataset, split_indices
+from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
 
 #: row name -> (zoo family, options): the registry's rows that the anomaly analysis scores
 FAMILIES = {
@@ -93,31 +83,21 @@ def run_anomaly(
 ) -> AnalysisResult:
     """AUROC of each family's log p(x) for held-out digit classes and corrupted digits.
 
-    Parameters
-    ----------
-    size : {"small", "full"}
-        Preset: ``small`` (one corruption level, short SVI) or ``full`` (2 to 16 flipped
-        pixels, 3,000 SVI steps: the docs' numbers).
-    seed : int
-        Seeds the split, the corruptions, EM, SVI and the posterior draws.
-    progress : callable, optional
-        Receives one line per family.
-    families, inliers, flipped, components, svi_steps, draws
-        Override the preset: family rows (some of :data:`FAMILIES`), the in-distribution
-        digit classes, the numbers of flipped pixels, latent-class components, SVI steps
-        of the autoregressive fit, and posterior draws of the conjugate families.
-
-    Returns
-    -------
-    AnalysisResult
-        See the module docstring for the keys of ``summary`` and ``table``.
+    ``size="small"`` flips one number of pixels and runs a short SVI, ``"full"`` flips 2 to
+    16 pixels and runs 3,000 SVI steps (the docs' numbers). ``seed`` seeds the split, the
+    corruptions, EM, SVI and the posterior draws; ``progress`` receives one line per
+    family. The rest override the preset: ``families`` (rows, some of :data:`FAMILIES`),
+    ``inliers`` (the in-distribution digit classes), ``flipped`` (numbers of flipped
+    pixels), ``components`` (of latent-class), ``svi_steps`` (of the autoregressive fit)
+    and ``draws`` (posterior draws of the conjugate families).
     """
     s = settings_for(
         size,
+        seed,
         PRESETS,
-        families=None if families is None else tuple(families),
-        inliers=None if inliers is None else tuple(inliers),
-        flipped=None if flipped is None else tuple(flipped),
+        families=families,
+        inliers=inliers,
+        flipped=flipped,
         components=components,
         svi_steps=svi_steps,
         draws=draws,
@@ -138,7 +118,6 @@ def run_anomaly(
         raise ValueError(f"at most 64 pixels can be flipped, got {s['flipped'][-1]}")
     for key in ("components", "svi_steps", "draws"):
         check_int(key, s[key])
-    s["seed"] = seed
     say = reporter(progress, "anomaly")
     from zoo.data import digits
 
@@ -157,7 +136,7 @@ def run_anomaly(
     bounds = np.cumsum([0] + [len(v) for v in parts.values()])
     table, summary = [], {}
     for name in s["families"]:
-        start = time.perf_counter()
+        seconds = stopwatch()
         log_px = _scores(name, train, everything, s)
         per = {p: log_px[bounds[i] : bounds[i + 1]] for i, p in enumerate(parts)}
         fam = {
@@ -187,14 +166,13 @@ def run_anomaly(
             )
         say(
             f"{name}: AUROC held-out classes {fam['auroc_heldout_classes']}, flipped "
-            f"{fam['auroc_flipped']} ({time.perf_counter() - start:.0f} s)"
+            f"{fam['auroc_flipped']} ({seconds():.0f} s)"
         )
     best = max(summary, key=lambda f: summary[f]["auroc_heldout_classes"])
     out = {"families": summary, "best_heldout": best, "finding": _finding(summary, best, s)}
     from .figures import anomaly_figure
 
     figures = {"anomaly.png": anomaly_figure(out)}
-    s = {k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}
     s.update(train_items=train.n_items, normal_items=len(normal))
     s["outlier_items"] = int((~inside).sum())
     return AnalysisResult("anomaly", out, table, figures, s)

@@ -15,20 +15,13 @@ import sys
 from pathlib import Path
 
 from graphs._files import writable_folder
+from zoo.scripts import note
+from zoo.validate import choice, int_at_least, int_flag
 
 from . import ANALYSES, SIZES, get_analysis, write_result
 
 DEFAULT_OUT = "zoo-analyses"
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be >= 0, got {value}")
-    return value
+_seed = int_flag(0, "--seed")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -65,28 +58,22 @@ def check_out(path: str | os.PathLike) -> Path:
     return writable_folder(path)
 
 
-def _note(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 def run(args: argparse.Namespace) -> None:
     """Carry out ``zoo analyze`` for parsed ``args`` (``name``, ``out``, ``seed``, ``size``,
     ``json``)."""
     names = list(ANALYSES) if args.name == "all" else [args.name]
     functions = {n: get_analysis(n) for n in names}
-    if args.size not in SIZES:
-        raise ValueError(f"unknown size {args.size!r}; expected one of {list(SIZES)}")
-    if isinstance(args.seed, bool) or not isinstance(args.seed, int) or args.seed < 0:
-        raise ValueError(f"--seed must be an integer >= 0, got {args.seed!r}")
+    choice(args.size, SIZES, "size")
+    int_at_least("--seed", args.seed, 0, noun="integer")
     default = DEFAULT_OUT if args.name == "all" else f"{DEFAULT_OUT}/{args.name}"
     base = check_out(args.out or default)
     results = {}
     for name in names:
         out = base / name if args.name == "all" else base
-        _note(f"{name}: running ({args.size}, seed {args.seed}) ...")
-        result = functions[name](size=args.size, seed=args.seed, progress=_note)
+        note(f"{name}: running ({args.size}, seed {args.seed}) ...")
+        result = functions[name](size=args.size, seed=args.seed, progress=note)
         files = write_result(result, out)
-        _note(f"{name}: wrote {out}/: {', '.join(files)}")
+        note(f"{name}: wrote {out}/: {', '.join(files)}")
         results[name] = result
     if args.json:
         payload = {n: r.to_json() for n, r in results.items()}
@@ -118,13 +105,25 @@ def _cell(value) -> str:
 
 
 def example_parser(doc: str, name: str) -> argparse.ArgumentParser:
-    """The parser every example script starts from: ``--size``, ``--seed`` and ``--out``;
-    the script adds its own options."""
+    """The parser every ``examples/analyze_*.py`` script starts from: ``--size``, ``--seed``
+    and ``--out``; the script adds its own options."""
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--size", choices=SIZES, default="small")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--out", default=f"{DEFAULT_OUT}/{name}")
     return p
+
+
+def example_main(doc: str, name: str, add_flags, run, argv=None) -> int:
+    """The ``main`` of an ``examples/analyze_*.py`` script for analysis ``name``: parse
+    ``argv`` with :func:`example_parser` and the script's ``add_flags(parser)`` (each flag
+    named after the keyword of the analysis it sets), then return ``run(function, args,
+    **flags)`` (:func:`run_example`, or a test's stand-in)."""
+    p = example_parser(doc, name)
+    add_flags(p)
+    args = p.parse_args(argv)
+    flags = {k: v for k, v in vars(args).items() if k not in ("size", "seed", "out")}
+    return run(get_analysis(name), args, **flags)
 
 
 def run_example(run_fn, args: argparse.Namespace, **options) -> int:
@@ -136,8 +135,8 @@ def run_example(run_fn, args: argparse.Namespace, **options) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    result = run_fn(size=args.size, seed=args.seed, progress=_note, **options)
+    result = run_fn(size=args.size, seed=args.seed, progress=note, **options)
     files = write_result(result, args.out)
     print(format_result(result))
-    _note(f"wrote {args.out}/: {', '.join(files)}")
+    note(f"wrote {args.out}/: {', '.join(files)}")
     return 0

@@ -30,21 +30,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int, check_sizes
 from ._common import (
-    AnalysisResult,
-    check_int,
-    check_sizes,
     error_rate,
     expected_calibration_error,
     log_loss,
     naive_bayes_fit,
-    one_blas_thread,
     reliability,
-    reporter,
-    rounded,
-    settings_for,
     softmax,
 )
+from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
 
 SPAM_PRIOR = 0.4
 #: word -> (p(word | ham), p(word | spam)), each independent of the rest given the class
@@ -127,29 +122,14 @@ def run_double_counting(
 ) -> AnalysisResult:
     """Naive Bayes' overconfidence on correlated words, against logistic regression.
 
-    Parameters
-    ----------
-    size : {"small", "full"}
-        Preset: ``small`` (500 training emails) or ``full`` (2,000; the docs' numbers).
-    seed : int
-        Seeds the training and test corpora and the posterior draws.
-    progress : callable, optional
-        Receives one line per number of copies.
-    train_items, test_items, copies
-        Override the preset: emails to train on and to score, and the numbers of extra
-        copies of BANK to try (0 must be among them: it is the baseline).
-
-    Returns
-    -------
-    AnalysisResult
-        See the module docstring for the keys of ``summary`` and ``table``.
+    ``size="small"`` trains on 500 emails, ``"full"`` on 2,000 (the docs' numbers).
+    ``seed`` seeds the training and test corpora and the posterior draws; ``progress``
+    receives one line per number of copies. The rest override the preset: ``train_items``
+    and ``test_items`` (emails to train on and to score) and ``copies`` (numbers of extra
+    copies of BANK to try; 0 must be among them: it is the baseline).
     """
     s = settings_for(
-        size,
-        PRESETS,
-        train_items=train_items,
-        test_items=test_items,
-        copies=None if copies is None else tuple(copies),
+        size, seed, PRESETS, train_items=train_items, test_items=test_items, copies=copies
     )
     check_int("train_items", s["train_items"], 10)
     check_int("test_items", s["test_items"], 10)
@@ -158,7 +138,6 @@ def run_double_counting(
         raise ValueError(f"copies must start at 0 (the corpus as generated), got {s['copies']}")
     if len(VOCABULARY) + s["copies"][-1] > 64:
         raise ValueError(f"at most {64 - len(VOCABULARY)} copies, got {s['copies'][-1]}")
-    s["seed"] = seed
     say = reporter(progress, "double-counting")
     from ._logistic import fit_logistic, sklearn_logistic
 
@@ -194,7 +173,6 @@ def run_double_counting(
     from .figures import double_counting_figure
 
     figures = {"double_counting.png": double_counting_figure(summary)}
-    s["copies"] = list(s["copies"])
     return AnalysisResult("double-counting", summary, table, figures, s)
 
 

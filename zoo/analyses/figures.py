@@ -28,6 +28,28 @@ def _panels(n: int, width: float = 4.2, height: float = 3.4):
     return fig, np.atleast_1d(fig.subplots(1, n, squeeze=False).ravel())
 
 
+def _curve(ax, x, y, model: str, label: str, gid: str) -> None:
+    """One model's line with dots; ``gid`` lets tests find it in the figure."""
+    (line,) = ax.plot(x, y, marker="o", ms=3, color=COLOURS.get(model), label=label)
+    line.set_gid(gid)
+
+
+def _band(ax, x, y, se, model: str) -> None:
+    """A shaded band of one standard error around ``y``."""
+    ax.fill_between(x, y - se, y + se, color=COLOURS[model], alpha=0.15, lw=0)
+
+
+def _legend(ax, **where) -> None:
+    ax.legend(fontsize=7, frameon=False, **where)
+
+
+def _done(fig: Figure, title: str | None = None) -> Figure:
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def learning_curves_figure(table: list[dict], summary: dict) -> Figure:
     """Test error against training items (log axis), one panel per dataset: naive Bayes,
     Bayesian logistic regression (with standard-error bands) and scikit-learn's logistic
@@ -40,9 +62,8 @@ def learning_curves_figure(table: list[dict], summary: dict) -> Figure:
         for key, label in (("naive_bayes", "naive Bayes"), ("logistic", "Bayesian logistic")):
             err = np.array([r[f"{key}_error"] for r in rows])
             se = np.array([r[f"{key}_se"] for r in rows])
-            (line,) = ax.plot(m, err, marker="o", ms=3, color=COLOURS[key], label=label)
-            line.set_gid(f"curve:{name}:{key}")
-            ax.fill_between(m, err - se, err + se, color=COLOURS[key], alpha=0.15, lw=0)
+            _curve(ax, m, err, key, label, f"curve:{name}:{key}")
+            _band(ax, m, err, se, key)
         sk = [r["sklearn_error"] for r in rows]
         ax.plot(m, sk, ls="--", lw=1, color=COLOURS["sklearn"], label="scikit-learn logistic")
         at = summary[name]["crossing_n"]
@@ -54,10 +75,8 @@ def learning_curves_figure(table: list[dict], summary: dict) -> Figure:
         ax.set_title(name, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("test error")
-    axes[0].legend(fontsize=7, frameon=False)
-    fig.suptitle("generative vs discriminative: naive Bayes learns fast, logistic ends lower")
-    fig.tight_layout()
-    return fig
+    _legend(axes[0])
+    return _done(fig, "generative vs discriminative: naive Bayes learns fast, logistic ends lower")
 
 
 LABELS = {
@@ -86,27 +105,18 @@ def double_counting_figure(summary: dict) -> Figure:
     left.set_title(
         f"ECE: naive Bayes {ece['naive_bayes']:.3f}, logistic {ece['logistic']:.3f}", fontsize=9
     )
-    left.legend(fontsize=7, frameon=False, loc="upper left")
+    _legend(left, loc="upper left")
     dup = summary["duplication"]
     for model in ("truth", "naive_bayes", "logistic"):
-        (line,) = right.plot(
-            dup["copies"],
-            dup[model]["log_loss"],
-            marker="o",
-            ms=3,
-            color=COLOURS[model],
-            label=LABELS[model],
-        )
-        line.set_gid(f"duplication:{model}")
+        gid = f"duplication:{model}"
+        _curve(right, dup["copies"], dup[model]["log_loss"], model, LABELS[model], gid)
     right.set_xlabel("extra copies of BANK")
     right.set_ylabel("test log loss (nats)")
     right.set_title("duplicating a feature", fontsize=9)
-    right.legend(fontsize=7, frameon=False)
+    _legend(right)
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    fig.suptitle("double counting: BANK and ACCOUNT almost always come together")
-    fig.tight_layout()
-    return fig
+    return _done(fig, "double counting: BANK and ACCOUNT almost always come together")
 
 
 MISSING_LABELS = {
@@ -119,10 +129,7 @@ MISSING_LABELS = {
 def _rate_curves(ax, rates, values: dict, ylabel: str, gid: str) -> None:
     for model, ys in values.items():
         label = MISSING_LABELS.get(model, model)
-        (line,) = ax.plot(
-            np.asarray(rates) * 100, ys, marker="o", ms=3, color=COLOURS.get(model), label=label
-        )
-        line.set_gid(f"{gid}:{model}")
+        _curve(ax, np.asarray(rates) * 100, ys, model, label, f"{gid}:{model}")
     ax.set_xlabel("pixels hidden (%)")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -133,10 +140,8 @@ def missing_figure(summary: dict) -> Figure:
     fig, (left, right) = _panels(2)
     _rate_curves(left, summary["rates"], summary["accuracy"], "test accuracy", "accuracy")
     _rate_curves(right, summary["rates"], summary["log_loss"], "test log loss (nats)", "log_loss")
-    left.legend(fontsize=7, frameon=False)
-    fig.suptitle("missing pixels: summed out (generative) or mean-imputed (logistic)")
-    fig.tight_layout()
-    return fig
+    _legend(left)
+    return _done(fig, "missing pixels: summed out (generative) or mean-imputed (logistic)")
 
 
 def anomaly_figure(summary: dict) -> Figure:
@@ -167,11 +172,10 @@ def anomaly_figure(summary: dict) -> Figure:
     ax.set_ylim(0.4, 1.1)
     ax.set_yticks(np.arange(0.4, 1.01, 0.1))
     ax.set_ylabel("AUROC of -log p(x)")
-    ax.legend(fontsize=7, frameon=False, ncol=len(kinds), loc="upper center")
+    _legend(ax, ncol=len(kinds), loc="upper center")
     ax.set_title("anomaly detection by density, family by family")
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def semi_supervised_figure(table: list[dict]) -> Figure:
@@ -187,16 +191,13 @@ def semi_supervised_figure(table: list[dict]) -> Figure:
     }
     for model, label in names.items():
         acc = np.array([r[model] for r in table])
-        (line,) = ax.plot(n, acc, marker="o", ms=3, color=COLOURS[model], label=label)
-        line.set_gid(f"curve:{model}")
+        _curve(ax, n, acc, model, label, f"curve:{model}")
         if f"{model}_se" in table[0]:
-            se = np.array([r[f"{model}_se"] for r in table])
-            ax.fill_between(n, acc - se, acc + se, color=COLOURS[model], alpha=0.15, lw=0)
+            _band(ax, n, acc, np.array([r[f"{model}_se"] for r in table]), model)
     ax.set_xscale("log")
     ax.set_xlabel("labelled training items (the rest unlabelled)")
     ax.set_ylabel("test accuracy")
     ax.set_title("few labels: the generative model learns from unlabelled digits")
-    ax.legend(fontsize=7, frameon=False)
+    _legend(ax)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _done(fig)

@@ -29,19 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import (
-    AnalysisResult,
-    check_fractions,
-    check_int,
-    log_loss,
-    logsumexp,
-    naive_bayes_fit,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    softmax,
-)
+from ._checks import check_fractions, check_int
+from ._common import log_loss, logsumexp, naive_bayes_fit, softmax
+from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
 
 MODELS = ("naive_bayes", "class_mixture", "logistic")
 PRESETS = {
@@ -117,35 +107,16 @@ def run_missing(
 ) -> AnalysisResult:
     """Accuracy and log loss on digits with a share of the test pixels hidden.
 
-    Parameters
-    ----------
-    size : {"small", "full"}
-        Preset: ``small`` (rates 0, 0.5, 0.9; 2 masks) or ``full`` (0 to 0.9 by 0.1; 5
-        masks: the docs' numbers).
-    seed : int
-        Seeds the masks, EM and the posterior draws.
-    progress : callable, optional
-        Receives one line per rate.
-    rates, masks, components
-        Override the preset: shares of hidden pixels (each in [0, 1)), random masks per
-        rate, and mixture components per digit.
-
-    Returns
-    -------
-    AnalysisResult
-        See the module docstring for the keys of ``summary`` and ``table``.
+    ``size="small"`` hides 0, 50 and 90 % of the pixels under 2 masks each, ``"full"`` 0 to
+    90 % by tens under 5 (the docs' numbers). ``seed`` seeds the masks, EM and the
+    posterior draws; ``progress`` receives one line per rate. The rest override the preset:
+    ``rates`` (shares of hidden pixels, each in [0, 1)), ``masks`` (random masks per rate)
+    and ``components`` (of the mixture per digit).
     """
-    s = settings_for(
-        size,
-        PRESETS,
-        rates=None if rates is None else tuple(rates),
-        masks=masks,
-        components=components,
-    )
+    s = settings_for(size, seed, PRESETS, rates=rates, masks=masks, components=components)
     s["rates"] = check_fractions("rates", s["rates"], 0.0, 1.0)
     check_int("masks", s["masks"])
     check_int("components", s["components"])
-    s["seed"] = seed
     say = reporter(progress, "missing")
     from zoo.data import digits_split
 

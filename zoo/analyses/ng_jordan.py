@@ -30,24 +30,14 @@ JSON contract (``AnalysisResult.to_json()``):
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from ._common import (
-    AnalysisResult,
-    check_fractions,
-    check_int,
-    check_sizes,
-    error_rate,
-    naive_bayes_fit,
-    nested_subsets,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    split_indices,
-)
+from zoo.validate import some_of
+
+from ._checks import check_fractions, check_int, check_sizes
+from ._common import error_rate, naive_bayes_fit, nested_subsets, split_indices
+from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
 
 DATASETS = ("digits-3v8", "digits-10", "breast-cancer")
 PRESETS = {
@@ -113,42 +103,28 @@ def run_ng_jordan(
 ) -> AnalysisResult:
     """Learning curves of naive Bayes against Bayesian logistic regression.
 
-    Parameters
-    ----------
-    size : {"small", "full"}
-        Preset: ``small`` (two binary datasets, 4 repeats: seconds) or ``full`` (all three
-        datasets, 20 repeats: the docs' numbers).
-    seed : int
-        Seeds the splits, the training orders and the posterior draws.
-    progress : callable, optional
-        Receives one line per dataset and repeat.
-    datasets, repeats, sizes, test_fraction, prior_scale, stratify
-        Override the preset: dataset names, repeated splits, training sizes (each dataset
-        adds all its training items as the last point), the held-out share, the prior
-        scale of the weights (scikit-learn's ``C`` is its square), and whether training
-        sets keep the class shares of the split (default: random, as Ng and Jordan drew
-        them; every class always appears at least once).
-
-    Returns
-    -------
-    AnalysisResult
-        See the module docstring for the keys of ``summary`` and ``table``.
+    ``size="small"`` runs two binary datasets 4 times (seconds), ``"full"`` all three 20
+    times (the docs' numbers). ``seed`` seeds the splits, the training orders and the
+    posterior draws; ``progress`` receives one line per dataset and repeat. The rest
+    override the preset: ``datasets`` (names), ``repeats`` (random splits), ``sizes``
+    (training sizes; each dataset adds all its training items as the last point),
+    ``test_fraction`` (the held-out share), ``prior_scale`` (of the weights;
+    scikit-learn's ``C`` is its square) and ``stratify`` (whether training sets keep the
+    class shares of the split; default: random, as Ng and Jordan drew them; every class
+    always appears at least once).
     """
     s = settings_for(
         size,
+        seed,
         PRESETS,
-        datasets=None if datasets is None else tuple(datasets),
+        datasets=datasets,
         repeats=repeats,
-        sizes=None if sizes is None else tuple(sizes),
+        sizes=sizes,
         test_fraction=test_fraction,
         prior_scale=prior_scale,
         stratify=stratify,
     )
-    for d in s["datasets"]:
-        if d not in DATASETS:
-            raise ValueError(f"unknown dataset {d!r}; expected some of {list(DATASETS)}")
-    if not s["datasets"]:
-        raise ValueError("datasets must name at least one dataset")
+    some_of(s["datasets"], DATASETS, "dataset", "datasets")
     check_int("repeats", s["repeats"], 2)
     check_sizes("sizes", s["sizes"], 2)
     check_fractions("test_fraction", [s["test_fraction"]], 0.05, 0.95)
@@ -156,21 +132,20 @@ def run_ng_jordan(
         raise ValueError(f"stratify must be True or False, got {s['stratify']!r}")
     if not (isinstance(s["prior_scale"], int | float) and s["prior_scale"] > 0):
         raise ValueError(f"prior_scale must be a positive number, got {s['prior_scale']!r}")
-    s["seed"] = seed
     say = reporter(progress, "ng-jordan")
     table, summary = [], {}
     for k, name in enumerate(s["datasets"]):
-        start = time.perf_counter()
+        seconds = stopwatch()
         rows = _curve(name, k, s, say)
         table += rows
         summary[name] = _crossing(rows)
-        say(f"{name}: done in {time.perf_counter() - start:.0f} s")
+        say(f"{name}: done in {seconds():.0f} s")
     from .figures import learning_curves_figure
 
     figures = {"learning_curves.png": learning_curves_figure(table, summary)}
     out = {"datasets": summary, "finding": _finding(summary)}
     s["test_fraction"] = rounded(s["test_fraction"])
-    return AnalysisResult("ng-jordan", out, table, figures, _jsonable(s))
+    return AnalysisResult("ng-jordan", out, table, figures, s)
 
 
 def _curve(name: str, k: int, s: dict, say) -> list[dict]:
@@ -278,7 +253,3 @@ def _finding(summary: dict) -> str:
         )
         parts.append(f"{name}: {lead}; {where}")
     return "; ".join(parts)
-
-
-def _jsonable(settings: dict) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}

@@ -31,20 +31,9 @@ import math
 
 import numpy as np
 
-from ._common import (
-    AnalysisResult,
-    NaiveBayesPosterior,
-    check_int,
-    check_sizes,
-    logsumexp,
-    naive_bayes_fit,
-    nested_subsets,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    softmax,
-)
+from ._checks import check_int, check_sizes
+from ._common import NaiveBayesPosterior, logsumexp, naive_bayes_fit, nested_subsets, softmax
+from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
 
 MODELS = ("mixture", "naive_bayes", "logistic")
 ALPHA = 2.0  # Beta(2, 2), Dirichlet(2): the MAP is add-one smoothing
@@ -123,31 +112,13 @@ def run_semi_supervised(
     """Accuracy against the number of labels: the semi-supervised mixture against logistic
     regression and naive Bayes on the labelled digits alone.
 
-    Parameters
-    ----------
-    size : {"small", "full"}
-        Preset: ``small`` (20 and 100 labels, 2 repeats) or ``full`` (10 to all 1,437,
-        5 repeats: the docs' numbers).
-    seed : int
-        Seeds which items are labelled and the posterior draws.
-    progress : callable, optional
-        Receives one line per repeat.
-    labels, repeats, max_iter
-        Override the preset: numbers of labelled training items (at least 10, at most
-        1,437), repeats, and the EM iteration cap.
-
-    Returns
-    -------
-    AnalysisResult
-        See the module docstring for the keys of ``summary`` and ``table``.
+    ``size="small"`` labels 20 and 100 digits twice over, ``"full"`` 10 up to all 1,437 five
+    times (the docs' numbers). ``seed`` seeds which items are labelled and the posterior
+    draws; ``progress`` receives one line per repeat. The rest override the preset:
+    ``labels`` (numbers of labelled training items, at least 10, at most 1,437),
+    ``repeats`` and ``max_iter`` (the EM iteration cap).
     """
-    s = settings_for(
-        size,
-        PRESETS,
-        labels=None if labels is None else tuple(labels),
-        repeats=repeats,
-        max_iter=max_iter,
-    )
+    s = settings_for(size, seed, PRESETS, labels=labels, repeats=repeats, max_iter=max_iter)
     check_sizes("labels", s["labels"], 10)
     check_int("repeats", s["repeats"], 2)
     check_int("max_iter", s["max_iter"])
@@ -158,7 +129,6 @@ def run_semi_supervised(
     train, test = digits_split()
     if s["labels"][-1] > train.n_items:
         raise ValueError(f"labels must be at most {train.n_items}, got {s['labels'][-1]}")
-    s["seed"] = seed
     say = reporter(progress, "semi-supervised")
     acc = {m: np.zeros((s["repeats"], len(s["labels"]))) for m in MODELS}
     for r in range(s["repeats"]):
@@ -214,5 +184,4 @@ def run_semi_supervised(
     from .figures import semi_supervised_figure
 
     figures = {"semi_supervised.png": semi_supervised_figure(table)}
-    s["labels"] = list(s["labels"])
     return AnalysisResult("semi-supervised", summary, table, figures, s)

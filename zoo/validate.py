@@ -1,0 +1,85 @@
+"""Argument checks shared across the zoo. Each one raises ``ValueError`` naming what it
+expected and what it got (:func:`int_flag`, an ``argparse`` type, raises
+``argparse.ArgumentTypeError``), and returns the value in its plain Python type.
+
+Light on purpose: the standard library only, so any module may check its input with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import numbers
+from collections.abc import Callable, Collection
+
+
+def _is_int(value) -> bool:
+    # bool is an int to Python, never a count to a user; NumPy integers are counts
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def positive_int(name: str, value) -> int:
+    """``value`` as an ``int`` if it is an integer >= 1 (a bool is not);
+    ``"{name} must be a positive int, got {value!r}"`` otherwise."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def int_at_least(name: str, value, low: int, *, noun: str = "int") -> int:
+    """``value`` as an ``int`` if it is an integer >= ``low`` (a bool is not);
+    ``"{name} must be an {noun} >= {low}, got {value!r}"`` otherwise. ``noun`` keeps the
+    wording of callers whose messages users and tests already know (``"integer"``)."""
+    if not _is_int(value) or value < low:
+        raise ValueError(f"{name} must be an {noun} >= {low}, got {value!r}")
+    return int(value)
+
+
+def fraction(name: str, value) -> float:
+    """``value`` as a ``float`` if it is a number strictly between 0 and 1 (a bool is not);
+    ``"{name} must be a number in (0, 1), got {value!r}"`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    return float(value)
+
+
+def choice(value, allowed: Collection, what: str):
+    """``value`` if it is one of ``allowed``;
+    ``"unknown {what} {value!r}; expected one of {list(allowed)}"`` otherwise."""
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {list(allowed)}")
+    return value
+
+
+def some_of(values, allowed: Collection, what: str, plural: str) -> tuple:
+    """``values`` as a tuple if it holds at least one item and each is one of ``allowed``;
+    ``"unknown {what} ...; expected some of [...]"`` or ``"{plural} must name at least one
+    {what}"`` otherwise."""
+    values = tuple(values)
+    for value in values:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r}; expected some of {list(allowed)}")
+    if not values:
+        raise ValueError(f"{plural} must name at least one {what}")
+    return values
+
+
+def int_flag(low: int, flag: str | None = None) -> Callable[[str], int]:
+    """An ``argparse`` type: an integer no smaller than ``low``. The message names ``flag``
+    when given (``"--n must be >= 1, got 0"``) and otherwise says what was expected
+    (``"expected an integer >= 1, got 0"``); argparse puts the flag in front of either."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            what = f"{flag} must be an integer" if flag else "expected an integer"
+            raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
+        if value < low:
+            what = f"{flag} must be >= {low}" if flag else f"expected an integer >= {low}"
+            raise argparse.ArgumentTypeError(f"{what}, got {value}")
+        return value
+
+    return parse
+
+
+__all__ = ["choice", "fraction", "int_at_least", "int_flag", "positive_int", "some_of"]
