@@ -48,9 +48,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy checks the packages in TYPED ([tool.mypy] in pyproject.toml: graphs strictly).
 # pytest exits 5 when it collects nothing; that is not a failure of the code under test.
+TYPED := graphs
 test: lint
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 clean:
-	rm -rf $(VENV) $(REPORT) site .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(REPORT) site .pytest_cache .ruff_cache .mypy_cache

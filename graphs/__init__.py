@@ -2,8 +2,11 @@
 drawings.
 
 ``graphs`` never imports JAX, NumPyro or ArviZ, so it loads fast. Drawing (matplotlib) and
-pgmpy interop load on first use.
+pgmpy interop load on first use. :mod:`graphs.files` (writing files whole, checking output
+folders) is public but kept out of this namespace: it is about files, not structure.
 """
+
+from typing import TYPE_CHECKING
 
 from .counting import (
     dense_count,
@@ -38,6 +41,18 @@ from .independence import (
 from .independence import summary as independence_summary
 from .plates import unroll
 
+if TYPE_CHECKING:  # the checker sees the lazy names' signatures; nothing loads at run time
+    from .draw import draw_dag as draw_dag
+    from .draw import draw_pairwise as draw_pairwise
+    from .draw import layout as layout
+    from .draw import save_figure as save_figure
+    from .interop import from_bif as from_bif
+    from .interop import from_pgmpy as from_pgmpy
+    from .interop import load_network as load_network
+    from .interop import network_names as network_names
+    from .interop import to_bif as to_bif
+    from .interop import to_pgmpy as to_pgmpy
+
 _LAZY = {
     "draw_dag": "draw",
     "draw_pairwise": "draw",
@@ -52,7 +67,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 

@@ -16,14 +16,19 @@ from .dag import DAG
 COUNTED_ROLES = ("observed", "label")  # the variables a full joint table is over
 
 
-def _require_finite(dag: DAG, nodes: Iterable[str]) -> None:
-    """Raise ``ValueError`` naming the first of ``nodes`` with no finite number of states."""
+def _finite_cards(dag: DAG, nodes: Iterable[str]) -> dict[str, int]:
+    """The card of each of ``nodes``; ``ValueError`` naming the first with no finite number
+    of states."""
+    cards = {}
     for n in nodes:
-        if dag.card(n) is None:
+        card = dag.card(n)
+        if card is None:
             raise ValueError(
                 f"node {n!r} of DAG {dag.name!r} has no finite number of states; "
                 f"tabular counts need discrete variables"
             )
+        cards[n] = card
+    return cards
 
 
 def param_count(dag: DAG) -> int:
@@ -35,10 +40,8 @@ def param_count(dag: DAG) -> int:
     >>> param_count(naive_bayes(64, classes=10))  # (K - 1) + K n
     649
     """
-    _require_finite(dag, dag.nodes)
-    return sum(
-        (dag.card(n) - 1) * math.prod(dag.card(p) for p in dag.parents(n)) for n in dag.nodes
-    )
+    card = _finite_cards(dag, dag.nodes)
+    return sum((card[n] - 1) * math.prod(card[p] for p in dag.parents(n)) for n in dag.nodes)
 
 
 def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
@@ -53,8 +56,8 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
         nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
     nodes = list(nodes)
     dag.check_nodes(nodes)
-    _require_finite(dag, nodes)
-    return math.prod(dag.card(n) for n in nodes) - 1
+    card = _finite_cards(dag, nodes)
+    return math.prod(card[n] for n in nodes) - 1
 
 
 def log10(count: int) -> float:
@@ -69,10 +72,8 @@ def logistic_count(dag: DAG) -> int:
     parents, one-hot coded: per non-reference state, a bias plus one weight per parent
     state beyond the first. Fully visible sigmoid belief net over ``n`` bits: ``n(n+1)/2``.
     """
-    _require_finite(dag, dag.nodes)
-    return sum(
-        (dag.card(n) - 1) * (1 + sum(dag.card(p) - 1 for p in dag.parents(n))) for n in dag.nodes
-    )
+    card = _finite_cards(dag, dag.nodes)
+    return sum((card[n] - 1) * (1 + sum(card[p] - 1 for p in dag.parents(n))) for n in dag.nodes)
 
 
 def dense_count(shapes: Sequence[tuple[int, int]], bias: bool = True) -> int:

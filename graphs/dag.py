@@ -11,15 +11,24 @@ nodes that repeat ``size`` times, as in a NumPyro ``plate`` (see :func:`graphs.u
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypedDict
 
 import networkx as nx
 import numpy as np
 
 # "deterministic" is a NumPyro ``deterministic`` site: a function of its parents.
 ROLES = ("observed", "latent", "label", "deterministic")
+
+
+class _Derived(TypedDict, total=False):
+    """What a DAG computes on first use and keeps (safe: a DAG never changes)."""
+
+    adjacency: np.ndarray
+    ancestors: np.ndarray
+    topo: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -185,7 +194,7 @@ class DAG:
             if var.name in vars_:
                 raise ValueError(f"node names must be unique: {var.name!r} appears twice")
             vars_[var.name] = var
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[str] = nx.DiGraph()
         for n, var in vars_.items():
             graph.add_node(n, card=var.card, role=var.role, pos=var.pos)
         for edge in edges:
@@ -204,7 +213,7 @@ class DAG:
             raise ValueError(f"the graph has a cycle: {path}")
         self._vars = vars_
         self._index = {n: i for i, n in enumerate(vars_)}
-        self._graph = nx.freeze(graph)
+        self._graph: nx.DiGraph[str] = nx.freeze(graph)
         self._parents = {
             n: tuple(sorted(graph.predecessors(n), key=self._index.__getitem__)) for n in vars_
         }
@@ -212,7 +221,7 @@ class DAG:
         self._plates = self._check_plates(plates)
         self._plates_of = {n: tuple(p.name for p in self._plates if n in p.members) for n in vars_}
         self._cpds = None if cpds is None else self._check_cpds(cpds)
-        self._cache: dict = {}  # derived structure (closures), safe because the DAG never changes
+        self._cache: _Derived = {}
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -221,7 +230,7 @@ class DAG:
         return self._name
 
     @property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> nx.DiGraph[str]:
         """The frozen networkx graph (node attributes ``card``, ``role``, ``pos``)."""
         return self._graph
 
@@ -261,7 +270,7 @@ class DAG:
     def __contains__(self, node: object) -> bool:
         return node in self._vars
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._vars)
 
     def variable(self, node: str) -> Variable:
@@ -431,7 +440,7 @@ class DAG:
         return out
 
     # -- value semantics -----------------------------------------------------------------
-    def _key(self):
+    def _key(self) -> tuple[tuple[Variable, ...], frozenset[tuple[str, str]], tuple[Plate, ...]]:
         return (self.variables, frozenset(self.edges), self._plates)
 
     def __eq__(self, other: object) -> bool:
@@ -439,11 +448,10 @@ class DAG:
             return NotImplemented
         if self._key() != other._key():
             return False
-        if (self._cpds is None) != (other._cpds is None):
-            return False
-        if self._cpds is None:
-            return True
-        return all(np.array_equal(self._cpds[n], other._cpds[n]) for n in self._vars)
+        mine, theirs = self._cpds, other._cpds
+        if mine is None or theirs is None:
+            return mine is theirs
+        return all(np.array_equal(mine[n], theirs[n]) for n in self._vars)
 
     def __hash__(self) -> int:
         return hash(self._key())

@@ -13,8 +13,9 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 import numpy as np
@@ -26,9 +27,14 @@ from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch
 
-from ._files import atomic_path
 from .dag import DAG
+from .files import atomic_path
 from .independence import PairwiseMatrix
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.legend import Legend
 
 KINDS = ("auto", "layered", "grid")
 SUFFIXES = (".png", ".svg")
@@ -108,7 +114,7 @@ def _barycentre_layers(dag: DAG) -> tuple[list[list[str]], dict[str, float]]:
         children = dag.children(n)
         if not dag.parents(n) and children:
             depth[n] = min(depth[c] for c in children) - 1
-    layers = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for n in sorted(depth, key=index.__getitem__):
         layers[depth[n]].append(n)
     x: dict[str, float] = {}
@@ -117,7 +123,7 @@ def _barycentre_layers(dag: DAG) -> tuple[list[list[str]], dict[str, float]]:
         for i, n in enumerate(layer):
             x[n] = i - (len(layer) - 1) / 2
 
-    def reorder(layer: list[str], neighbours) -> list[str]:
+    def reorder(layer: list[str], neighbours: Callable[[str], tuple[str, ...]]) -> list[str]:
         # Barycentre heuristic; a stable sort keeps ties (and neighbourless nodes) in order.
         def key(n: str) -> float:
             near = [x[m] for m in neighbours(n) if m in x]
@@ -202,13 +208,15 @@ def _plate_columns(dag: DAG, key: dict[str, float], depth: dict[str, int]) -> di
         for n in sorted((n for n in inside if len(chains[n]) == k), key=key.__getitem__):
             free[bisect.bisect_right(cuts, key[n])].append(n)
         out: dict[str, float] = {}
-        right, last_pad = None, None  # right-most centre so far; pad of the box there
+        # right-most centre so far; pad of the box there
+        right: float | None = None
+        last_pad: float | None = None
         for i, nodes in enumerate(free):
             if nodes:
                 counts: dict[int, int] = {}
                 for n in nodes:
                     counts[depth[n]] = counts.get(depth[n], 0) + 1
-                width = max(counts.values()) - 1
+                width: float = max(counts.values()) - 1
                 start = 0.0 if right is None else right + gap_after(last_pad, None)
                 seen: dict[int, int] = {}
                 for n in nodes:  # already in key order
@@ -228,7 +236,7 @@ def _plate_columns(dag: DAG, key: dict[str, float], depth: dict[str, int]) -> di
     x = {n: v - width / 2 for n, v in x.items()}
     # A layer that no plate box reaches needs no bands: there, nodes sit over (or under)
     # their neighbours instead, e.g. the global parameters centred above a plate.
-    boxed = set()
+    boxed: set[int] = set()
     for p in dag.plates:
         layers = [depth[m] for m in p.members]
         boxed.update(range(min(layers), max(layers) + 1))
@@ -280,7 +288,7 @@ def plate_boxes(
 
 def draw_dag(
     dag: DAG,
-    ax=None,
+    ax: Axes | None = None,
     kind: str = "auto",
     labels: bool | Mapping[str, str] | None = None,
     title: str | None = None,
@@ -295,8 +303,8 @@ def draw_dag(
     ``"<name>  N=<size>"`` in its lower right corner (a text with gid
     ``plate-label:<name>``). ``labels`` is ``None`` (names when they stay readable),
     ``True``/``False``, or a mapping from node to display text; it does not affect plate
-    labels. Drawing goes on ``ax`` when given, otherwise on a new figure sized to the
-    layout.
+    labels. Drawing goes on ``ax`` (an Axes of a ``Figure``, not of a ``SubFigure``) when
+    given, otherwise on a new figure sized to the layout.
     """
     pos = layout(dag, kind)
     n = len(dag)
@@ -324,7 +332,7 @@ def draw_dag(
         fig = Figure(figsize=(max(w, 3.0), h + 0.9))  # 0.5 in for the title, 0.4 for the legend
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0.4 / (h + 0.9), 1, h / (h + 0.9)))
-    fig = ax.figure
+    fig = cast(Figure, ax.figure)  # ax on a SubFigure is not supported (see the docstring)
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_xlim(*xlim)
@@ -357,14 +365,14 @@ def draw_dag(
     fontsize = min(9.0, 2 * RADIUS * points * 0.9 / (0.6 * longest)) if inside else 6.5
     if labels is not False and (labels is not None or fontsize >= 4.5):
         for v, (cx, cy) in zip(dag.nodes, xy, strict=True):
-            text = dict(fontsize=max(fontsize, 4.5), zorder=4, ha="center")
+            text: dict[str, Any] = dict(fontsize=max(fontsize, 4.5), zorder=4, ha="center")
             if inside:
                 ax.text(cx, cy, names[v], va="center", **text)
             else:  # below the circle, on a faint backing so edges do not hide it
                 bg = dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.75)
                 ax.text(cx, cy - RADIUS - 0.04, names[v], va="top", bbox=bg, **text)
     roles = [r for r in ROLE_STYLE if dag.with_role(r)]
-    marks = {
+    marks: dict[str, Artist] = {
         r: Line2D([], [], ls="", marker="o", ms=9, mfc=f, mec=e) for r, (f, e) in ROLE_STYLE.items()
     }
     # A marker cannot have a dashed edge, so dashed roles get a circle patch in the legend.
@@ -372,7 +380,9 @@ def draw_dag(
         face, edge = ROLE_STYLE[r]
         marks[r] = Circle((0, 0), 1, facecolor=face, edgecolor=edge, linewidth=0.8, linestyle=dash)
     if roles:
-        legend = dict(loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=8)
+        legend: dict[str, Any] = dict(
+            loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=8
+        )
         handler = HandlerPatch(patch_func=_legend_circle)
         ax.legend(
             [marks[r] for r in roles],
@@ -384,12 +394,22 @@ def draw_dag(
     return fig
 
 
-def _legend_circle(legend, orig_handle, xdescent, ydescent, width, height, fontsize) -> Circle:
+def _legend_circle(
+    legend: Legend,
+    orig_handle: Artist,
+    xdescent: float,
+    ydescent: float,
+    width: float,
+    height: float,
+    fontsize: float,
+) -> Circle:
     # Legend handle boxes are in points; 4.5 pt matches the ms=9 markers of the other roles.
     return Circle((width / 2 - xdescent, height / 2 - ydescent), 4.5)
 
 
-def _draw_plates(ax, dag: DAG, boxes: Mapping[str, tuple[float, float, float, float]]) -> None:
+def _draw_plates(
+    ax: Axes, dag: DAG, boxes: Mapping[str, tuple[float, float, float, float]]
+) -> None:
     for p in dag.plates:
         x0, y0, x1, y1 = boxes[p.name]
         box = FancyBboxPatch(
@@ -417,7 +437,13 @@ def _draw_plates(ax, dag: DAG, boxes: Mapping[str, tuple[float, float, float, fl
         text.set_gid(f"plate-label:{p.name}")
 
 
-def _draw_edges(ax, dag: DAG, pos, points: float, bendable: set[str]) -> None:
+def _draw_edges(
+    ax: Axes,
+    dag: DAG,
+    pos: Mapping[str, tuple[float, float]],
+    points: float,
+    bendable: set[str],
+) -> None:
     edges = dag.edges
     if not edges:
         return
@@ -428,7 +454,14 @@ def _draw_edges(ax, dag: DAG, pos, points: float, bendable: set[str]) -> None:
         d = b - a
         unit = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
         segs = np.stack([a + RADIUS * unit, b - RADIUS * unit], axis=1)
-        lc = LineCollection(segs, colors="#1f3b73", linewidths=0.4, alpha=0.25, zorder=1)
+        # The stub asks for a Sequence; an (edges, 2, 2) array is what matplotlib documents.
+        lc = LineCollection(
+            segs,  # type: ignore[arg-type]
+            colors="#1f3b73",
+            linewidths=0.4,
+            alpha=0.25,
+            zorder=1,
+        )
         lc.set_gid("edges")
         ax.add_collection(lc)
         return
@@ -481,7 +514,9 @@ def _bend(p: np.ndarray, q: np.ndarray, others: np.ndarray, box: np.ndarray) -> 
     return best
 
 
-def draw_pairwise(matrix: PairwiseMatrix, ax=None, title: str | None = None) -> Figure:
+def draw_pairwise(
+    matrix: PairwiseMatrix, ax: Axes | None = None, title: str | None = None
+) -> Figure:
     """Heat map of a pairwise d-separation matrix (image gid ``pairwise``).
 
     The title names the conditioning set and the share of d-separated pairs.
@@ -492,7 +527,7 @@ def draw_pairwise(matrix: PairwiseMatrix, ax=None, title: str | None = None) -> 
         fig = Figure(figsize=(side + 1.6, side))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-    fig = ax.figure
+    fig = cast(Figure, ax.figure)  # ax on a SubFigure is not supported (see the docstring)
     colours = {"d-separated": "#e3ecf4", "d-connected": "#1f4e79", "same node": "#9a9a9a"}
     cmap = ListedColormap([colours["d-connected"], colours["d-separated"]])
     im = ax.imshow(matrix.separated.astype(int), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
@@ -524,7 +559,7 @@ def draw_pairwise(matrix: PairwiseMatrix, ax=None, title: str | None = None) -> 
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Write ``fig`` as PNG (150 dpi) or SVG, chosen by suffix, and return the path.
 
     The file is written under a temporary name in the same folder and then renamed, so a

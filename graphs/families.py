@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 from .dag import DAG, Variable
 
-Shape = tuple[int, int] | str | None
+# "auto": a square grid when n is a perfect square; None: no positions.
+Shape = tuple[int, int] | Literal["auto"] | None
 
 GRID_NEIGHBOURS = {"left": (0, -1), "up": (-1, 0), "up_left": (-1, -1), "up_right": (-1, 1)}
 

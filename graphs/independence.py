@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -26,7 +27,7 @@ class Statement:
     independent_of: tuple[str, ...]
     given: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The statement as JSON-ready data: ``node``, ``independent_of``, ``given``."""
         return {
             "node": self.node,
@@ -62,7 +63,7 @@ def local_markov(dag: DAG) -> list[Statement]:
 def _blanket_matrix(dag: DAG) -> np.ndarray:
     adj = dag.adjacency()
     a = adj.astype(np.float32)
-    blanket = adj | adj.T | ((a @ a.T) > 0)  # parents, children, co-parents of a child
+    blanket: np.ndarray = adj | adj.T | ((a @ a.T) > 0)  # parents, children, co-parents of a child
     np.fill_diagonal(blanket, False)
     return blanket
 
@@ -86,21 +87,23 @@ def markov_blankets(dag: DAG) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _sets(dag: DAG, xs, ys, given) -> tuple[set, set, set]:
-    xs, ys, zs = (set(as_names(s)) for s in (xs, ys, given))
-    for s in (xs, ys, zs):
+def _sets(
+    dag: DAG, xs: str | Iterable[str], ys: str | Iterable[str], given: str | Iterable[str]
+) -> tuple[set[str], set[str], set[str]]:
+    x_set, y_set, zs = (set(as_names(s)) for s in (xs, ys, given))
+    for s in (x_set, y_set, zs):
         dag.check_nodes(sorted(s))
-    if not xs or not ys:
+    if not x_set or not y_set:
         raise ValueError("d-separation needs at least one node on each side")
     for a, b, what in (
-        (xs, ys, "X and Y"),
-        (xs, zs, "X and the given set"),
-        (ys, zs, "Y and the given set"),
+        (x_set, y_set, "X and Y"),
+        (x_set, zs, "X and the given set"),
+        (y_set, zs, "Y and the given set"),
     ):
         common = a & b
         if common:
             raise ValueError(f"{what} must not overlap; both contain {sorted(common)}")
-    return xs, ys, zs
+    return x_set, y_set, zs
 
 
 def is_d_separated(
@@ -213,11 +216,11 @@ def pairwise_matrix(
     return PairwiseMatrix(names, zs, sep)
 
 
-def summary(dag: DAG) -> dict:
+def summary(dag: DAG) -> dict[str, Any]:
     """The independence section of a structure card."""
     hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
     statements = local_markov(dag)
-    out = {
+    out: dict[str, Any] = {
         "local_markov": [s.to_dict() for s in statements],
         "local_markov_count": len(statements),
         "markov_blankets": {n: list(b) for n, b in markov_blankets(dag).items()},

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._files import atomic_path
 from .dag import DAG, Variable
+from .files import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pgmpy loads on first use
     from pgmpy.models import DiscreteBayesianNetwork
@@ -172,17 +172,21 @@ def _cpd_to_array(dag: DAG, cpd: Any) -> np.ndarray:
 # -- DAG -> pgmpy ------------------------------------------------------------------------
 
 
-def _pgmpy_states(var: Variable) -> list:
-    return list(var.states) if var.states is not None else list(range(var.card))
+def _pgmpy_states(var: Variable, card: int) -> list[str] | list[int]:
+    return list(var.states) if var.states is not None else list(range(card))
 
 
-def _require_discrete(dag: DAG, target: str) -> None:
+def _discrete_cards(dag: DAG, target: str) -> dict[str, int]:
+    """Every node's card; ``ValueError`` naming the first node that has none."""
+    cards = {}
     for var in dag.variables:
         if var.card is None:
             raise ValueError(
                 f"node {var.name!r} of DAG {dag.name!r} has no finite number of states; "
                 f"{target} needs discrete variables"
             )
+        cards[var.name] = var.card
+    return cards
 
 
 def to_pgmpy(dag: DAG) -> DiscreteBayesianNetwork:
@@ -198,7 +202,7 @@ def to_pgmpy(dag: DAG) -> DiscreteBayesianNetwork:
     from pgmpy.factors.discrete import TabularCPD
     from pgmpy.models import DiscreteBayesianNetwork
 
-    _require_discrete(dag, "a pgmpy network")
+    card = _discrete_cards(dag, "a pgmpy network")
 
     model = DiscreteBayesianNetwork()
     for var in dag.variables:
@@ -220,17 +224,17 @@ def to_pgmpy(dag: DAG) -> DiscreteBayesianNetwork:
     if cpds is not None:
         tables = []
         for n in dag.nodes:
-            var, parents = dag.variable(n), dag.parents(n)
+            parents = dag.parents(n)
             # Zoo (card, *parent_cards) in parent order is exactly pgmpy's layout with
             # evidence=parents (first parent slowest), flattened over the parent axes.
             tables.append(
                 TabularCPD(
                     n,
-                    var.card,
-                    np.asarray(cpds[n]).reshape(var.card, -1),
+                    card[n],
+                    np.asarray(cpds[n]).reshape(card[n], -1),
                     evidence=list(parents) or None,
-                    evidence_card=[dag.card(p) for p in parents] or None,
-                    state_names={v: _pgmpy_states(dag.variable(v)) for v in (n, *parents)},
+                    evidence_card=[card[p] for p in parents] or None,
+                    state_names={v: _pgmpy_states(dag.variable(v), card[v]) for v in (n, *parents)},
                 )
             )
         model.add_cpds(*tables)
@@ -291,7 +295,7 @@ def _stem(path: Path) -> str:
     return name or path.name
 
 
-def from_bif(path: str | os.PathLike) -> DAG:
+def from_bif(path: str | os.PathLike[str]) -> DAG:
     """Read a BIF file (``.bif``, or gzip-compressed ``.bif.gz``) into a :class:`DAG`.
 
     The DAG is named after the file stem and carries the file's CPDs and state names;
@@ -334,7 +338,7 @@ def _apply_bif_properties(dag: DAG, model: Any) -> DAG:
     return DAG(variables, dag.edges, name=dag.name, cpds=dag.cpds)
 
 
-def to_bif(dag: DAG, path: str | os.PathLike) -> None:
+def to_bif(dag: DAG, path: str | os.PathLike[str]) -> None:
     """Write a DAG with CPDs to a BIF file (gzip-compressed when the name ends in ``.gz``).
 
     Uses pgmpy's ``BIFWriter``, which lists variables in sorted order, so reading the file
@@ -346,7 +350,7 @@ def to_bif(dag: DAG, path: str | os.PathLike) -> None:
     """
     from pgmpy.readwrite import BIFWriter
 
-    _require_discrete(dag, "a BIF file")
+    _discrete_cards(dag, "a BIF file")
     if dag.cpds is None:
         raise ValueError(f"DAG {dag.name!r} carries no CPDs, so there is nothing to write to BIF")
     model = to_pgmpy(dag)

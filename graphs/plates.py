@@ -84,7 +84,7 @@ def unroll(dag: DAG, max_nodes: int = 2000) -> DAG:
         for index in indices(var.name, {}):
             name = instance_name(var.name, index)
             variables.append(Variable(name, var.card, role=var.role, states=var.states))
-    edges = []
+    edges: list[tuple[str, str]] = []
     for u, v in dag.edges:
         plates_u = set(dag.plates_of(u))
         for j in indices(v, {}):

@@ -1,6 +1,10 @@
-"""Writing a file whole: under a temporary name in the same folder, then renamed into place,
-so a reader (or an interrupted run) never sees a half-written file. Shared by ``graphs`` and
-``zoo``, which imports it from here because ``graphs`` cannot import ``zoo``."""
+"""Safe file output: :func:`atomic_path` writes a file whole (under a temporary name in the
+same folder, then renamed into place, so a reader or an interrupted run never sees half a
+file) and :func:`writable_folder` checks an output folder before any work is done.
+
+``graphs`` writes figures and BIF files this way, and ``zoo`` (reports, data, the CLI and the
+example scripts) imports both from here, since ``graphs`` cannot import ``zoo``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; rename it to ``path`` when the block
     ends normally, remove it when the block raises (Ctrl-C included)."""
     path = Path(path)
@@ -25,7 +29,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def writable_folder(path: str | os.PathLike, option: str = "--out") -> Path:
+def writable_folder(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """``path`` as a folder that is, or can be created, writable: checked before any work,
     so a bad ``option`` fails at once and writes nothing. ``ValueError`` names the problem."""
     out = Path(path)
@@ -37,3 +41,6 @@ def writable_folder(path: str | os.PathLike, option: str = "--out") -> Path:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ValueError(f"{option} {str(path)!r}: {str(probe)!r} is not writable")
     return out
+
+
+__all__ = ["atomic_path", "writable_folder"]
