@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from graphs._files import atomic_path, writable_folder
+from graphs.files import atomic_path, writable_folder
 from zoo.compare import BUDGETS, FAMILY_ROWS
 from zoo.scripts import count as _count
 from zoo.scripts import note

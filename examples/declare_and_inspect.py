@@ -21,7 +21,7 @@ from pathlib import Path
 
 import graphs
 from graphs import DAG, Variable
-from graphs._files import atomic_path, writable_folder
+from graphs.files import atomic_path, writable_folder
 
 PIXELS = {"small": 16, "full": 64}
 CLASSES = 10  # digit classes: the label of naive Bayes, the hidden class of latent class

@@ -137,3 +137,58 @@ def test_minibatch_refused_for_count_families(chain_data):
     model, data = chain_data
     with pytest.raises(ValueError, match="minibatching does not apply"):
         fit(model, data, "svi", batch_size=32, steps=10)
+
+
+def test_loo_keys_of_both_cards_come_from_one_result(nuts_result):
+    from zoo.evaluate import psis_loo
+    from zoo.programs import _loo
+
+    res = psis_loo(nuts_result.idata)
+    k = res.pareto_k
+    assert k.shape == (400,)
+    family, program = loo(nuts_result), _loo(nuts_result.idata)
+    assert family["khat_over_0.7"] == pytest.approx(np.mean(k > 0.7))
+    assert program["pareto_k_over_0.7"] == int(np.sum(k > 0.7))
+    assert program["pareto_k_max"] == pytest.approx(float(k.max()))
+    assert family["elpd_loo"] == program["elpd_loo"] == res.elpd_loo
+
+
+def test_progress_runs_svi_in_blocks_with_the_same_numbers(capsys):
+    model = make_model("autoregressive", n=4)
+    data, _ = model.simulate(jax.random.PRNGKey(0), 40)
+    quiet = fit(model, data, "svi", steps=45, chains=1, draws=5)
+    shown = fit(model, data, "svi", steps=45, chains=1, draws=5, progress=True)
+    assert "autoregressive SVI: 45/45 iterations" in capsys.readouterr().err
+    assert np.array_equal(quiet.elbo, shown.elbo) and len(quiet.elbo) == 45
+    assert np.array_equal(quiet.draws()["w_direct"], shown.draws()["w_direct"])
+
+
+def test_a_bound_program_is_a_target_of_fit():
+    import numpyro
+    import numpyro.distributions as dist
+
+    from zoo.programs import bind, fit_program
+
+    def program(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 10.0))
+        numpyro.deterministic("twice", 2 * mu)
+        with numpyro.plate("items", len(y)):
+            numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+    bound = bind(program, {"y": [0.5, 1.5, 1.0]})
+    result = fit(bound, method="svi", steps=200, chains=2, draws=50)
+    assert result.model.family == "program" and result.data is None
+    assert "batch_size" not in result.settings  # the program card's settings keys
+    post = result.idata.posterior
+    assert np.allclose(post["twice"], 2 * post["mu"])  # computed from the guide's draws
+    assert result.idata.log_likelihood["y"].shape == (2, 50, 3)
+    alias = fit_program(bound, "svi", steps=200, chains=2, draws=50)
+    assert np.array_equal(alias.idata.posterior["mu"], post["mu"])
+    with pytest.raises(ValueError, match="batch_size applies to the zoo's families"):
+        fit(bound, method="svi", batch_size=2)
+    with pytest.raises(
+        ValueError, match=r"Unknown method 'exact'; expected one of \['nuts', 'svi'\]"
+    ):
+        fit(bound, method="exact")
+    with pytest.raises(ValueError, match="carries its data"):
+        fit(bound, Dataset(np.zeros((2, 1), int), ("a",), (2,)))

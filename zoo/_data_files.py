@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from graphs._files import atomic_path
+from graphs.files import atomic_path
 
 if TYPE_CHECKING:
     from graphs import DAG

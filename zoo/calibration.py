@@ -24,8 +24,9 @@ output biases and direct weights (relabelling the hidden units leaves those unch
 
 Cost: JAX compilation dominates a tiny fit. NUTS goes through :func:`zoo.nuts.sample`, which
 compiles once per model shape; SVI here does not call :func:`zoo.fit.fit` per replication
-(``svi.run`` compiles each time) but reuses one jitted optimisation loop across replications
-of the same shapes, with :func:`zoo.fit.fit`'s settings (the same autoguides, Adam).
+(each call builds a new guide, so compiles again) but keeps one of its compiled SVI loops
+(:class:`zoo.inference._svi.SviRunner`) across replications of the same shapes, with
+:func:`zoo.fit.fit`'s settings (the same autoguides, Adam).
 ``engine="fit"`` calls :func:`zoo.fit.fit` instead, for a cross-check. Compile seconds are
 recorded per replication, so :attr:`SBCResult.seconds` shows whether code was reused.
 
@@ -224,28 +225,25 @@ def simulate_from_prior(model, key, n_items: int):
 
 
 class _Nuts:
-    """NUTS through :func:`zoo.nuts.sample`, whose compiled sampler takes the data as an
-    argument, so every replication after the first reuses it."""
+    """NUTS as :func:`zoo.fit.fit` runs it (:func:`zoo.nuts.sample`, whose compiled sampler
+    takes the data as an argument, so every replication after the first reuses it)."""
 
     def __init__(self, model, settings: dict, n_keep: int) -> None:
         self.model, self.settings, self.n_keep = model, settings, n_keep
         self.divergences = 0
 
     def __call__(self, data, key) -> dict:
-        from . import nuts
+        from .inference._nuts import nuts_draws
+        from .inference._target import FamilyTarget
 
         s = self.settings
-        kwargs, _ = self.model.sampler_kwargs(data)
-        samples, stats, _ = nuts.sample(
-            self.model.program,
-            kwargs,
+        samples, stats, _ = nuts_draws(
+            FamilyTarget(self.model, data),
             key,
             chains=s["chains"],
             warmup=s["warmup"],
             draws=math.ceil(self.n_keep * s["thin"] / s["chains"]),
             target_accept=s["target_accept"],
-            cache_key=self.model.program_key() or ("model", id(self.model)),
-            reference=self.model.reference_draws(data),
         )
         self.divergences += int(stats["diverging"].sum())
         sites = self.model.param_sites()
@@ -257,64 +255,38 @@ class _Nuts:
 
 
 class _Svi:
-    """One ``SVI`` and one jitted optimisation loop reused across replications.
-
-    ``svi.run`` jits a fresh closure on every call (a recompile per replication), so the
-    loop is a ``lax.scan`` over ``svi.update`` jitted once here; the data are its argument.
-    """
+    """One :class:`zoo.inference._svi.SviRunner` (the SVI loop :func:`zoo.fit.fit` runs,
+    compiled with the data as its argument) reused across replications."""
 
     def __init__(self, model, settings: dict, n_keep: int) -> None:
-        import jax
-        from numpyro.infer import SVI, Trace_ELBO
-        from numpyro.optim import Adam
-
         from .fit import make_guide
 
         self.model, self.settings, self.n_keep = model, settings, n_keep
         self.guide = None
         self._make = lambda opts: make_guide(settings["guide"], model.program, **opts)
-        self._svi_parts = (SVI, Trace_ELBO, Adam)
-        self._jax = jax
 
     def _setup(self, data) -> None:
-        jax = self._jax
-        SVI, Trace_ELBO, Adam = self._svi_parts
+        from .inference._svi import SviRunner
+
         # one guide serves every replication: no start fitted to one data set
         opts = self.model.shared_guide_options(data)
         self.guide = self._make(opts)
-        self.svi = SVI(
-            self.model.program, self.guide, Adam(self.settings["learning_rate"]), Trace_ELBO()
-        )
-        steps = self.settings["steps"]
-        svi = self.svi
-
-        def optimise(state, kwargs):
-            def body(s, _):
-                return svi.update(s, **kwargs)
-
-            return jax.lax.scan(body, state, None, length=steps)
-
-        self._optimise = jax.jit(optimise)
-        guide, n_keep = self.guide, self.n_keep
-        # jitted too: unjitted, sample_posterior compiles a fresh scan on every call
-        self._sample = jax.jit(
-            lambda key, params, kwargs: guide.sample_posterior(
-                key, params, sample_shape=(n_keep,), **kwargs
-            )
+        s = self.settings
+        self.runner = SviRunner(
+            self.model.program, self.guide, s["learning_rate"], s["steps"], jit_draws=True
         )
 
     def __call__(self, data, key) -> dict:
-        jax = self._jax
+        import jax
+
         if self.guide is None:
             self._setup(data)
         kwargs = self.model.program_kwargs(data)
         k_init, k_draw = jax.random.split(key)
-        state = self.svi.init(k_init, **kwargs)
-        state, losses = self._optimise(state, kwargs)
-        params = self.svi.get_params(state)
-        post = self._sample(k_draw, params, kwargs)
+        params, _ = self.runner.run(k_init, kwargs)
+        post = self.runner.draw(k_draw, params, self.n_keep, kwargs)
         sites = self.model.param_sites()
-        return {k: np.asarray(v) for k, v in post.items() if k in sites}
+        return {k: v for k, v in post.items() if k in sites}
 
 
 class _ViaFit:
@@ -344,13 +316,13 @@ def _thin(v: np.ndarray, n_keep: int) -> np.ndarray:
 
 
 def _exact(model, n_keep: int):
-    from .models import Conjugate
+    """Exact conjugate draws, as :func:`zoo.fit.fit` draws them."""
+    from .inference._target import FamilyTarget, check_exact
 
-    if not isinstance(model, Conjugate):
-        raise ValueError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
+    check_exact(model)
 
     def draw(data, key):
-        return {k: np.asarray(v) for k, v in model.exact_draws(data, key, n_keep).items()}
+        return FamilyTarget(model, data).exact_draws(key, n_keep)
 
     return draw
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphs._files import atomic_path, writable_folder
+from graphs.files import atomic_path, writable_folder
 
 from .models import FAMILIES, get_family
 

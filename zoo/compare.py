@@ -354,29 +354,18 @@ def _map_row(model, b: Budget, kwargs: dict) -> bool:
 
 
 def _map_fit(model, b: Budget, kwargs: dict, train: Dataset, seed: int):
-    import jax
-
-    from . import _jax
-    from .fit import map_result
+    from .fit import map_fit
 
     sizes = [m for m in b.curve_sizes if m < train.n_items]
-    with _jax.stopwatch() as clock:
-        params, losses = model.map_fits(
-            train, [*sizes, train.n_items], steps=kwargs["steps"], seed=seed, return_losses=True
-        )
-        jax.block_until_ready(params)
-    settings = {
-        "seed": seed,
-        "chains": kwargs["chains"],
-        "draws": kwargs["draws"],
-        "steps": kwargs["steps"],
-        "learning_rate": 0.01,
-        "batch_size": None,
-    }
-    point = {k: v[-1] for k, v in params.items()}
-    fitted = map_result(model, train, point, -losses[-1], settings, clock)
-    fitted.extra["curve_maps"] = (sizes, {k: v[:-1] for k, v in params.items()})
-    return fitted
+    return map_fit(
+        model,
+        train,
+        sizes,
+        steps=kwargs["steps"],
+        seed=seed,
+        chains=kwargs["chains"],
+        draws=kwargs["draws"],
+    )
 
 
 def _samples(fitted, seed: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -42,20 +43,54 @@ def heldout(result, test: Dataset) -> dict:
     return score(result.model, result.draws(), test)
 
 
-def loo(result) -> dict:
-    """PSIS-LOO on the training items (ArviZ), with the share of items whose k-hat > 0.7."""
+#: the Pareto k-hat above which an item's importance weights are unreliable
+KHAT = 0.7
+
+
+@dataclass(frozen=True)
+class Loo:
+    """PSIS-LOO of the training items: ArviZ's estimate and each item's Pareto k-hat."""
+
+    elpd_loo: float
+    se: float
+    p_loo: float
+    pareto_k: np.ndarray
+
+    @property
+    def khat_max(self) -> float:
+        """The largest k-hat over the items."""
+        return float(np.max(self.pareto_k))
+
+    @property
+    def khat_count(self) -> int:
+        """Items whose k-hat exceeds :data:`KHAT`."""
+        return int(np.sum(self.pareto_k > KHAT))
+
+    @property
+    def khat_share(self) -> float:
+        """The share of items whose k-hat exceeds :data:`KHAT`."""
+        return float(np.mean(self.pareto_k > KHAT))
+
+    def summary(self) -> dict:
+        """``elpd_loo``, ``se`` and ``p_loo``: what every card reports."""
+        return {"elpd_loo": self.elpd_loo, "se": self.se, "p_loo": self.p_loo}
+
+
+def psis_loo(idata) -> Loo:
+    """PSIS-LOO (ArviZ) of an ``InferenceData`` with one pointwise log-likelihood."""
     from ._az import az
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = az.loo(result.idata, pointwise=True)
-    khat = np.asarray(res.pareto_k)
-    return {
-        "elpd_loo": float(res.elpd_loo),
-        "se": float(res.se),
-        "p_loo": float(res.p_loo),
-        "khat_over_0.7": float(np.mean(khat > 0.7)),
-    }
+        res = az.loo(idata, pointwise=True)
+    return Loo(float(res.elpd_loo), float(res.se), float(res.p_loo), np.asarray(res.pareto_k))
+
+
+def loo(result) -> dict:
+    """PSIS-LOO on the training items of a family fit (see :func:`psis_loo`), with the share
+    of items whose k-hat > 0.7: the family card's keys."""
+    res = psis_loo(result.idata)
+    return {**res.summary(), f"khat_over_{KHAT}": res.khat_share}
 
 
 def samples(result, n: int = 16, seed: int = 0) -> np.ndarray:

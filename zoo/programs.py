@@ -1,6 +1,7 @@
 """A user's own NumPyro program in the zoo: load it from ``path.py:function``, bind a JSON
 data file to its arguments and observed sites (every key must land somewhere), fit it with
-NUTS or SVI, and summarise every latent and deterministic element.
+NUTS or SVI (:func:`zoo.fit.fit` takes the bound program as its target), and summarise every
+latent and deterministic element.
 
 Checks run before any fit, so bad input costs no compile: an unknown file or function, a
 function that records no ``numpyro.sample`` site, a data key that matches no argument and
@@ -219,185 +220,16 @@ def check_fittable(bound: BoundProgram) -> None:
         )
 
 
-class _ProgramModel:
-    """What the zoo's diagnostics need of a model, for a user's program."""
-
-    family = "program"
-    default_method = "nuts"
-    invariant_only = False
-
-    def __init__(self, bound: BoundProgram) -> None:
-        self.bound = bound
-        self.program = bound.fn
-
-
-def fit_program(
-    bound: BoundProgram,
-    method: str = "nuts",
-    *,
-    seed: int = 0,
-    chains: int = 4,
-    warmup: int = 1000,
-    draws: int = 1000,
-    target_accept: float = 0.8,
-    steps: int = 3000,
-    learning_rate: float = 0.01,
-    progress: bool = False,
-    pointwise: bool = True,
-):
-    """Fit a bound program; returns a :class:`zoo.fit.FitResult` whose ``idata`` holds the
-    posterior of every latent and deterministic site, the log-likelihood of each observed
+def fit_program(bound: BoundProgram, method: str = "nuts", **options):
+    """Fit a bound program: :func:`zoo.fit.fit` with ``bound`` as its target and the same
+    keyword ``options`` (``seed``, ``chains``, ``warmup``, ``draws``, ``target_accept``,
+    ``steps``, ``learning_rate``, ``progress``, ``pointwise``). The result's ``idata`` holds
+    the posterior of every latent and deterministic site, the log-likelihood of each observed
     site (skipped with ``pointwise=False``, for timing the posterior alone) and the observed
     data."""
-    from .fit import FitResult, _check_choice, check_budget, check_memory
+    from .fit import fit
 
-    _check_choice(method, ("nuts", "svi"), "method")
-    check_budget(chains, warmup, draws, steps, target_accept)
-    check_fittable(bound)
-    check_memory(bound.structure.params["total"], chains * draws, 0)
-    settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
-    settings["pointwise"] = pointwise
-    model = _ProgramModel(bound)
-    if method == "nuts":
-        settings["target_accept"] = target_accept
-        idata, seconds, extra, elbo = _nuts(bound, settings, progress)
-    else:
-        settings.update(steps=steps, guide="normal", learning_rate=learning_rate)
-        idata, seconds, extra, elbo = _svi(bound, settings, progress)
-    return FitResult(model, method, idata, seconds, settings, None, elbo, extra)
-
-
-def _nuts(bound: BoundProgram, settings: dict, progress: bool):
-    import jax
-
-    from . import _jax, nuts
-    from .fit import progress_printer
-
-    with _jax.stopwatch() as clock:
-        samples, extra, info = nuts.sample(
-            bound.fn,
-            bound.kwargs,
-            jax.random.PRNGKey(settings["seed"]),
-            chains=settings["chains"],
-            warmup=settings["warmup"],
-            draws=settings["draws"],
-            target_accept=settings["target_accept"],
-            cache_key=("program", bound.fn),
-            progress=progress_printer(f"{bound.name} NUTS") if progress else None,
-        )
-    settings["chain_method"] = info.chain_method
-    stats = nuts.arviz_stats(extra)
-    flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in samples.items()}
-    start = time.perf_counter()
-    idata = _to_idata(
-        bound, samples=flat, chains=settings["chains"], stats=stats, pointwise=settings["pointwise"]
-    )
-    seconds = {
-        "compile": clock["compile"],
-        "warmup_and_sampling": clock["total"] - clock["compile"],
-        "log_likelihood": time.perf_counter() - start,
-    }
-    seconds["total"] = clock["total"] + seconds["log_likelihood"]
-    return idata, seconds, {"nuts": info}, None
-
-
-def _svi(bound: BoundProgram, settings: dict, progress: bool):
-    import jax
-    from numpyro.infer import SVI, Trace_ELBO
-    from numpyro.infer.autoguide import AutoDiagonalNormal
-    from numpyro.optim import Adam
-
-    from . import _jax
-    from .models._base import as_numpy
-
-    key = jax.random.PRNGKey(settings["seed"])
-    fit_key, draw_key = jax.random.split(key)
-    guide = AutoDiagonalNormal(bound.fn)
-    with _jax.stopwatch() as clock:
-        svi = SVI(bound.fn, guide, Adam(settings["learning_rate"]), Trace_ELBO())
-        run = svi.run(fit_key, settings["steps"], progress_bar=progress, **bound.kwargs)
-        n = settings["chains"] * settings["draws"]
-        post = guide.sample_posterior(draw_key, run.params, sample_shape=(n,))
-        post = {k: as_numpy(v) for k, v in post.items() if k in bound.structure.sites}
-    start = time.perf_counter()
-    idata = _to_idata(
-        bound,
-        samples=post,
-        chains=settings["chains"],
-        key=draw_key,
-        pointwise=settings["pointwise"],
-    )
-    seconds = {
-        "compile": clock["compile"],
-        "optimisation": clock["total"] - clock["compile"],
-        "log_likelihood": time.perf_counter() - start,
-    }
-    seconds["total"] = clock["total"] + seconds["log_likelihood"]
-    extra = {"guide": guide, "params": run.params, "program_kwargs": bound.kwargs}
-    return idata, seconds, extra, -as_numpy(run.losses)
-
-
-def _to_idata(bound: BoundProgram, *, samples, chains=1, key=None, stats=None, pointwise=True):
-    """InferenceData with posterior (latent and deterministic sites), log_likelihood (unless
-    ``pointwise`` is false) and observed_data groups."""
-    import jax
-    from numpyro.infer import Predictive, log_likelihood
-
-    from ._az import az
-
-    st = bound.structure
-    flat = dict(samples)
-    wanted = set(st.latent) | set(st.deterministic)
-    missing_det = [n for n in st.deterministic if n not in flat]
-    if missing_det:
-        key = jax.random.PRNGKey(0) if key is None else key
-        pred = Predictive(bound.fn, posterior_samples=flat, return_sites=missing_det)
-        flat.update({k: np.asarray(v) for k, v in pred(key, **bound.kwargs).items()})
-    flat = {k: v for k, v in flat.items() if k in wanted}
-    total = len(next(iter(flat.values())))
-    post = {k: v.reshape(chains, total // chains, *v.shape[1:]) for k, v in flat.items()}
-    ll = {}
-    if pointwise:
-        latent = {k: v for k, v in flat.items() if k in st.latent}
-        ll = log_likelihood(bound.fn, latent, **bound.kwargs)
-        ll = {
-            k: np.asarray(v).reshape(chains, total // chains, *np.shape(v)[1:])
-            for k, v in ll.items()
-        }
-    observed = _observed_values(bound)
-    ll = {k: v for k, v in ll.items() if k in observed}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return az.from_dict(
-            posterior=post,
-            sample_stats=stats,
-            log_likelihood=ll or None,
-            observed_data=observed or None,
-        )
-
-
-def _observed_values(bound: BoundProgram) -> dict[str, np.ndarray]:
-    """The data at each observed site (one run of the program, compiled as a whole: op by op
-    it compiles every primitive on its own, which costs more than the run)."""
-    import jax
-    from numpyro import handlers
-    from numpyro.infer.initialization import init_to_sample
-
-    from .nuts import _is_data
-
-    st = bound.structure
-    data = {k: v for k, v in bound.kwargs.items() if _is_data(v)}
-    fixed = {k: v for k, v in bound.kwargs.items() if k not in data}
-    wanted = [n for n in st.observed if st.sites[n].kind != "factor"]
-
-    def run(data):
-        seeded = handlers.substitute(
-            handlers.seed(bound.fn, jax.random.PRNGKey(0)), substitute_fn=init_to_sample
-        )
-        tr = handlers.trace(seeded).get_trace(**data, **fixed)
-        return {n: tr[n]["value"] for n in wanted if n in tr}
-
-    return {n: np.asarray(v) for n, v in jax.jit(run)(data).items()}
+    return fit(bound, None, method, **options)
 
 
 def posterior_summary(idata) -> dict[str, dict]:
@@ -441,23 +273,19 @@ def fit_card(bound: BoundProgram, result, spec: str | None = None) -> dict:
 
 
 def _loo(idata) -> dict:
-    from ._az import az
+    """The program card's PSIS-LOO keys (a count of k-hat over 0.7), or why there is none."""
+    from .evaluate import KHAT, psis_loo
 
     if "log_likelihood" not in idata.groups() or len(idata.log_likelihood.data_vars) != 1:
         return {"error": "PSIS-LOO needs exactly one observed site"}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = az.loo(idata, pointwise=True)
+        res = psis_loo(idata)
     except Exception as err:  # a bonus: never lose the fit over it
         return {"error": " ".join(str(err).split()) or type(err).__name__}
-    k = np.asarray(res.pareto_k)
     return {
-        "elpd_loo": float(res.elpd_loo),
-        "se": float(res.se),
-        "p_loo": float(res.p_loo),
-        "pareto_k_max": float(np.max(k)),
-        "pareto_k_over_0.7": int(np.sum(k > 0.7)),
+        **res.summary(),
+        "pareto_k_max": res.khat_max,
+        f"pareto_k_over_{KHAT}": res.khat_count,
     }
 
 

@@ -11,7 +11,7 @@ import html
 import json
 from pathlib import Path
 
-from graphs._files import atomic_path
+from graphs.files import atomic_path
 
 from .compare import DECIMALS, CompareResult
 

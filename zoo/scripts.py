@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from graphs._files import atomic_path, writable_folder
+from graphs.files import atomic_path, writable_folder
 
 from .validate import int_flag
 

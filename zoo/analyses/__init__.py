@@ -66,7 +66,7 @@ def write_result(result: AnalysisResult, out: str | os.PathLike) -> list[str]:
     """Write ``result.json`` and every figure (PNG) of ``result`` into folder ``out``, each
     to a temporary name first and then renamed; returns the file names."""
     import graphs
-    from graphs._files import atomic_path
+    from graphs.files import atomic_path
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

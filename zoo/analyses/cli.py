@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from graphs._files import writable_folder
+from graphs.files import writable_folder
 from zoo.scripts import note
 from zoo.validate import choice, int_at_least, int_flag
 

@@ -191,7 +191,7 @@ class Autoregressive(Family, MapFits):
         return_losses: bool = False,
     ):
         """MAP weights fitted to the first ``m`` items of ``data`` for each ``m`` in
-        ``sizes``, as ``(len(sizes), ...)`` draws: Adam on the log posterior, as SVI with a
+        ``sizes``, as ``(len(sizes), ...)`` draws: Adam (optax) on the log posterior, as SVI with a
         MAP guide does, started like it.
 
         Every size weighs the same padded array with a 0/1 item mask and the sizes run
@@ -420,7 +420,12 @@ def _positive_int(**values) -> None:
 
 @jit(static_argnums=(0, 4, 5))
 def _map_adam(model, x, masks, init, steps: int, lr: float):
+    """Adam (optax) on the negative log joint of the masked items, every mask under one
+    ``vmap``: ``(params, losses)`` with a leading mask axis."""
+    import optax
+
     scales = model._scales
+    adam = optax.adam(lr)
 
     def loss(params, mask):
         ll = jnp.sum(mask * model._log_px_one(params, x))
@@ -430,21 +435,13 @@ def _map_adam(model, x, masks, init, steps: int, lr: float):
         return -(ll + prior)
 
     def one(mask):
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, init)
-
-        def step(state, t):
-            params, m, v = state
+        def step(state, _):
+            params, opt = state
             value, g = jax.value_and_grad(loss)(params, mask)
-            m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
-            v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
-            c1, c2 = 1 - b1 ** (t + 1.0), 1 - b2 ** (t + 1.0)
-            params = jax.tree_util.tree_map(
-                lambda p, a, b: p - lr * (a / c1) / (jnp.sqrt(b / c2) + eps), params, m, v
-            )
-            return (params, m, v), value
+            updates, opt = adam.update(g, opt, params)
+            return (optax.apply_updates(params, updates), opt), value
 
-        (params, _, _), losses = jax.lax.scan(step, (init, zeros, zeros), jnp.arange(steps))
+        (params, _), losses = jax.lax.scan(step, (init, adam.init(init)), None, length=steps)
         return params, losses
 
     return jax.vmap(one)(masks)

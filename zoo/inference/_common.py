@@ -1,0 +1,61 @@
+"""The checks every fit makes up front (choices, counts, memory) and the progress line the
+methods share."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+
+def check_choice(value: str, allowed, what: str) -> None:
+    """``ValueError`` naming the choices unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"Unknown {what} {value!r}; expected one of {list(allowed)}")
+
+
+def check_positive(**values) -> None:
+    """``ValueError`` unless every value is a positive int."""
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+
+
+#: the most memory a fit's draws may take before it is refused up front (bytes)
+MEMORY_LIMIT = int(os.environ.get("ZOO_MEMORY_LIMIT", 8 * 2**30))
+
+
+def memory_estimate(params: int, total_draws: int, items: int) -> int:
+    """Bytes a fit holds at its peak: every parameter and every item's log-likelihood per
+    draw, as float32, about three copies (JAX, NumPy, ArviZ)."""
+    return 3 * 4 * total_draws * (params + items)
+
+
+def check_memory(params: int, total_draws: int, items: int) -> None:
+    """Refuse up front, with the estimate, a fit whose draws would not fit in memory."""
+    need = memory_estimate(params, total_draws, items)
+    if need > MEMORY_LIMIT:
+        raise ValueError(
+            f"this fit would need about {need / 2**30:.1f} GiB for {total_draws:,} draws of "
+            f"{params:,} parameters and {items:,} items' log-likelihoods (limit "
+            f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); ask for fewer chains or draws"
+        )
+
+
+def check_budget(chains, warmup, draws, steps, target_accept) -> None:
+    """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
+    check_positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+
+
+def progress_printer(what: str):
+    """A ``progress(done, total)`` callback that rewrites one line on standard error."""
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{what}: {min(done, total):,}/{total:,} iterations{end}")
+        sys.stderr.flush()
+
+    return show

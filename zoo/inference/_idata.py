@@ -1,0 +1,82 @@
+"""What a fit returns: :class:`FitResult`, and the one builder of its ArviZ
+``InferenceData`` (posterior, sample_stats, log_likelihood, observed_data) and seconds."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _jax
+from ..data import Dataset
+
+#: the seconds key of each method's own work, beside compile and log_likelihood
+PHASES = {"nuts": "warmup_and_sampling", "svi": "optimisation", "exact": "sampling"}
+
+
+@dataclass
+class FitResult:
+    """A fitted model: the ``InferenceData``, the settings and the seconds spent."""
+
+    model: object
+    method: str
+    idata: object
+    seconds: dict
+    settings: dict
+    data: Dataset | None
+    elbo: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    def draws(self) -> dict[str, jnp.ndarray]:
+        """Posterior draws of every site, chains and draws merged into one leading axis."""
+        post = self.idata.posterior
+        return {
+            k: jnp.asarray(v.values.reshape(-1, *v.shape[2:])) for k, v in post.data_vars.items()
+        }
+
+
+def build(
+    target,
+    method: str,
+    flat: dict,
+    chains: int,
+    clock: dict,
+    settings: dict,
+    *,
+    stats: dict | None = None,
+    key=None,
+    elbo=None,
+    extra: dict | None = None,
+) -> FitResult:
+    """The :class:`FitResult` of ``target`` from ``(chains x draws, ...)`` draws ``flat``;
+    ``clock`` timed the method, and the seconds add what this takes (the pointwise
+    log-likelihood, skipped when ``settings["pointwise"]`` is false)."""
+    from .._az import az
+
+    with _jax.stopwatch() as ll_clock:
+        post = target.posterior(flat, key)
+        loglik = target.log_likelihood(post) if settings.get("pointwise", True) else {}
+        observed = target.observed_data()
+    total = len(next(iter(post.values())))
+
+    def split(v):
+        return np.asarray(v).reshape(chains, total // chains, *np.shape(v)[1:])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata = az.from_dict(
+            posterior={k: split(v) for k, v in post.items()},
+            sample_stats=stats,
+            log_likelihood={k: split(v) for k, v in loglik.items()} or None,
+            observed_data=observed or None,
+            dims=target.dims,
+        )
+    seconds = {
+        "compile": clock["compile"],
+        PHASES[method]: clock["total"] - clock["compile"],
+        "log_likelihood": ll_clock["total"],
+    }
+    seconds["total"] = clock["total"] + ll_clock["total"]
+    return FitResult(target.model, method, idata, seconds, settings, target.data, elbo, extra or {})

@@ -1,0 +1,60 @@
+"""NUTS for any :class:`~zoo.inference._target.Target`, through :func:`zoo.nuts.sample`
+(compiled once per program shape, the data an argument): the draws simulation-based
+calibration ranks, and the fit :func:`zoo.fit.fit` returns."""
+
+from __future__ import annotations
+
+from .. import _jax
+from ._common import progress_printer
+from ._idata import FitResult, build
+
+
+def nuts_draws(
+    target,
+    key,
+    *,
+    chains: int,
+    warmup: int,
+    draws: int,
+    target_accept: float,
+    seed: int = 0,
+    progress: bool = False,
+):
+    """``(draws, sample_stats, zoo.nuts.Stats)``: draws ``(chains, draws, ...)`` per site,
+    the sampler statistics under ArviZ's names with the log density's offset added back."""
+    from .. import nuts
+
+    kwargs, offset = target.nuts_kwargs()
+    samples, extra, info = nuts.sample(
+        target.program,
+        kwargs,
+        key,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        target_accept=target_accept,
+        cache_key=target.cache_key(),
+        reference=target.reference_draws(seed),
+        progress=progress_printer(f"{target.name} NUTS") if progress else None,
+    )
+    return samples, nuts.arviz_stats(extra, offset), info
+
+
+def nuts_fit(target, key, settings: dict, progress: bool) -> FitResult:
+    """NUTS with ``settings`` (chains, warmup, draws, target_accept, seed)."""
+    with _jax.stopwatch() as clock:
+        samples, stats, info = nuts_draws(
+            target,
+            key,
+            chains=settings["chains"],
+            warmup=settings["warmup"],
+            draws=settings["draws"],
+            target_accept=settings["target_accept"],
+            seed=settings["seed"],
+            progress=progress,
+        )
+    settings["chain_method"] = info.chain_method
+    flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in samples.items()}
+    return build(
+        target, "nuts", flat, settings["chains"], clock, settings, stats=stats, extra={"nuts": info}
+    )
