@@ -213,6 +213,8 @@ def test_load_names_what_is_missing(tmp_path, nuts):
     shutil.copytree(nuts[2], copy)
     card = json.loads((copy / "card.json").read_text())
     card["data"]["train"] = str(tmp_path / "gone.csv")
+    if "source" in card["data"]:  # the structured record is what zoo.load reads
+        card["data"]["source"]["path"] = str(tmp_path / "gone.csv")
     (copy / "card.json").write_text(json.dumps(card))
     with pytest.raises(ValueError, match="gone.csv"):
         zoo.load(copy)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zoo import report
+from zoo import figures, report
 from zoo.cli import main
 from zoo.compare import FAMILY_ROWS, ROW_KEYS, SAMPLES, compare
 from zoo.data import digits_split
@@ -20,10 +20,10 @@ from zoo.data import digits_split
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """One ``zoo compare --budget quick`` run: its stdout, stderr, folder, and the result
-    and figures it built (recorded by wrapping ``report.build_figures``)."""
+    and figures it built (recorded by wrapping ``zoo.figures.compare_figures``)."""
     out = tmp_path_factory.mktemp("compare") / "report"
     seen = {}
-    real = report.build_figures
+    real = figures.compare_figures
 
     def recording(result):
         seen["result"], seen["figures"] = result, real(result)
@@ -31,7 +31,7 @@ def run(tmp_path_factory):
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "build_figures", recording)
+        mp.setattr(figures, "compare_figures", recording)
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             code = main(["compare", "--budget", "quick", "--seed", "0", "--out", str(out)])
     assert code == 0, stderr.getvalue()

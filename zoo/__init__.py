@@ -12,10 +12,17 @@ __version__ = "0.1.0"
 
 
 def load(path):
-    """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (see :mod:`zoo.saved`)."""
-    from .saved import load as _load
+    """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (see :mod:`zoo.persist`)."""
+    from .persist import load as _load
 
     return _load(path)
+
+
+def save(fit, folder, *, card, figures=None):
+    """Write a fit, its card and figures into ``folder`` (see :mod:`zoo.persist`)."""
+    from .persist import save as _save
+
+    return _save(fit, folder, card=card, figures=figures)
 
 
 __all__ = [
@@ -26,5 +33,6 @@ __all__ = [
     "get_family",
     "inspect",
     "load",
+    "save",
     "structure_card",
 ]

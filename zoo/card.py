@@ -1,5 +1,6 @@
-"""The structure card: a model's nodes and edges, its parameter count beside the full
-joint's, and its independence structure, as a plain dict (the JSON contract) and as text.
+"""The one text formatter of the cards: a family's structure card (``zoo show``), a family
+fit card and a program fit card (``zoo fit``), from their records (:mod:`zoo.cards`) or
+their JSON dicts. It reads cards only: no inference runs here and no JAX is imported.
 
 JSON keys are a contract scripts rely on: ``name``, ``nodes``, ``edges``, ``params.model``,
 ``params.full_joint``, ``params.log10_full_joint``, ``independence.local_markov`` and
@@ -10,43 +11,37 @@ from __future__ import annotations
 
 from typing import Any
 
-import graphs
 from graphs import DAG
 
+from .cards import DIAGNOSTIC_KEYS, StructureCard, jsonable
 from .models import FamilySpec
+
+__all__ = [
+    "DIAGNOSTIC_KEYS",
+    "fit_card",
+    "format_card",
+    "format_diagnostics",
+    "format_fit_card",
+    "format_statements",
+    "jsonable",
+    "structure_card",
+]
 
 _SHOW = 6  # statements and blankets listed in text before "... N more"
 
 
 def structure_card(spec: FamilySpec, dag: DAG, options: dict[str, Any] | None = None) -> dict:
-    """Everything ``zoo show`` reports about a family's structure, as JSON-ready data."""
-    options = {k: v for k, v in (options or {}).items() if v is not None}
-    model = spec.count(dag, **options)
-    full = graphs.full_joint_count(dag)
-    return {
-        "name": spec.name,
-        "title": spec.title,
-        "dag": dag.name,
-        "factorisation": spec.factorisation,
-        "options": options,
-        "nodes": [
-            {"name": v.name, "card": v.card, "role": v.role, "pos": list(v.pos) if v.pos else None}
-            for v in dag.variables
-        ],
-        "edges": [list(e) for e in dag.edges],
-        "params": {
-            "model": model,
-            "conditional": spec.conditional(**options),
-            "formula": spec.formula,
-            "tabular": graphs.param_count(dag),
-            "full_joint": full,
-            "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
-            "log10_model": graphs.log10(model),
-            "log10_full_joint": graphs.log10(full),
-            "log10_ratio": graphs.log10(full) - graphs.log10(model),
-        },
-        "independence": graphs.independence_summary(dag),
-    }
+    """Everything ``zoo show`` reports about a family's structure, as JSON-ready data (the
+    JSON of :meth:`zoo.cards.StructureCard.of`)."""
+    return StructureCard.of(spec, dag, options).to_json()
+
+
+def fit_card(spec, model, result, test, options=None, *, data=None) -> dict:
+    """The JSON of a family fit's card: :func:`zoo.assess.fit_card`, kept under its old name
+    (it imports JAX and runs the evaluation there, not here)."""
+    from .assess import family_card
+
+    return family_card(spec, model, result, test, options, data=data).to_json()
 
 
 def _more(items: list, shown: int) -> list[str]:
@@ -64,8 +59,32 @@ def format_statements(statements: list[dict]) -> list[str]:
     return lines + _more(statements, _SHOW)
 
 
-def format_card(card: dict) -> str:
-    """The card as terminal text."""
+def format_card(card) -> str:
+    """A card as terminal text: a :class:`~zoo.cards.StructureCard`, a
+    :class:`~zoo.cards.FitCard` or a :class:`~zoo.cards.ProgramFitCard`, or the JSON dict of
+    any of them (a program's structure card is :func:`zoo.inspection.format_card`'s).
+
+    A fit card prints its structure, then the fit: each diagnostic check with its pass (✓)
+    or fail (✗) mark and threshold, the held-out score (families) or the posterior table
+    (programs), and the seconds.
+    """
+    c = card.to_json() if hasattr(card, "to_json") else card
+    if "family" in c:
+        return _fit_text(c)
+    if "program" in c and "posterior" in c:
+        return _program_text(c)
+    if "plates" in c:  # a program's structure card
+        from .inspection import format_card as program_structure
+
+        return program_structure(c)
+    return _structure_text(c)
+
+
+#: the old names of :func:`format_card` for fit cards
+format_fit_card = format_card
+
+
+def _structure_text(card: dict) -> str:
     p, ind, nodes = card["params"], card["independence"], card["nodes"]
     roles: dict[str, int] = {}
     for node in nodes:
@@ -100,18 +119,6 @@ def format_card(card: dict) -> str:
     return "\n".join(lines)
 
 
-# -- the fit card -----------------------------------------------------------------------
-
-#: diagnostics keys present in every fit card (null where the method has no such number)
-DIAGNOSTIC_KEYS = (
-    "rhat_max",
-    "ess_bulk_min",
-    "ess_tail_min",
-    "divergences",
-    "ebfmi_min",
-    "elbo_final",
-    "khat",
-)
 _OPS = {
     "rhat": "<",
     "ess_bulk": ">=",
@@ -121,95 +128,6 @@ _OPS = {
     "elbo_converged": "|gain| <=",
     "khat": "<=",
 }
-
-
-def fit_card(
-    spec: FamilySpec,
-    model,
-    result,
-    test,
-    options: dict[str, Any] | None = None,
-    *,
-    data: dict | None = None,
-) -> dict:
-    """Everything ``zoo fit`` reports, as JSON-ready data: the structure card of the model's
-    DAG with the fit's ``family``, ``method``, ``method_reason``, ``diagnostics`` (see
-    :data:`DIAGNOSTIC_KEYS`, plus ``checks`` and ``pass``), ``heldout`` (on ``test``),
-    ``loo``, ``seconds`` and ``settings``; ``data`` describes the data when given.
-
-    Imports JAX (through the evaluation). Numbers keep full precision; NaN and inf become
-    null.
-    """
-    import time
-
-    from .diagnostics import diagnose
-    from .evaluate import heldout, loo
-
-    start = time.perf_counter()
-    card = structure_card(spec, model.dag, options)
-    diagnostics = diagnose(result)
-    for key in DIAGNOSTIC_KEYS:
-        diagnostics.setdefault(key, None)
-    scores = heldout(result, test)
-    scores.pop("per_item")
-    if model.dag.with_role("label") and test.y is not None:
-        scores.update(_label_scores(model, result, test))
-    try:
-        loo_card = loo(result)
-    except Exception as err:  # PSIS-LOO is a bonus; a failure must not lose the fit
-        loo_card = {"error": " ".join(str(err).split()) or type(err).__name__}
-    seconds = dict(result.seconds)
-    seconds["evaluation"] = time.perf_counter() - start
-    default = result.method == model.default_method
-    card.update(
-        family=spec.name,
-        method=result.method,
-        method_reason=model.method_reason if default else "chosen with --method",
-        default_method=model.default_method,
-        data=data or {},
-        settings=dict(result.settings),
-        diagnostics=diagnostics,
-        heldout=scores,
-        loo=loo_card,
-        seconds=seconds,
-    )
-    return jsonable(card)
-
-
-def _label_scores(model, result, test) -> dict:
-    """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
-    import jax.numpy as jnp
-
-    from .evaluate import predictive_per_item
-
-    draws = result.draws()
-    log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
-    out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
-    from .models import Classifier
-
-    if isinstance(model, Classifier):
-        out["accuracy"] = float(model.accuracy(draws, test))
-    return out
-
-
-def jsonable(value):
-    """``value`` with NumPy scalars and arrays as Python values, tuples as lists, and NaN
-    or inf as ``None``, so ``json.dumps`` writes strict JSON."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _num(value, digits: int = 4) -> str:
@@ -250,10 +168,8 @@ def format_diagnostics(d: dict) -> list[str]:
     return lines
 
 
-def format_fit_card(card: dict) -> str:
-    """The fit card as terminal text: the structure card, then the fit, its diagnostics
-    with pass (✓) and fail (✗) marks and thresholds, the held-out score and the seconds."""
-    lines = [format_card(card), "fit"]
+def _fit_text(card: dict) -> str:
+    lines = [_structure_text(card), "fit"]
     d, s = card["diagnostics"], card["settings"]
     lines.append(f"  method      {card['method']}  ({card['method_reason']})")
     data = card.get("data") or {}
@@ -298,3 +214,26 @@ def format_fit_card(card: dict) -> str:
     if "evaluation" in sec:
         lines.append(f"  diagnostics and scores {_seconds(sec['evaluation'])}")
     return "\n".join(lines)
+
+
+def _program_text(c: dict) -> str:
+    from .inspection import format_card as program_structure
+
+    settings = ", ".join(f"{k} {v}" for k, v in c["settings"].items() if v is not None)
+    lines = [program_structure(c), f"fit: {c['method']} ({settings})"]
+    lines.append(f"  {'element':<16}{'mean':>11}{'sd':>10}{'ess_bulk':>10}{'r_hat':>8}")
+    rows = list(c["posterior"].items())
+    for name, r in rows[:30]:
+        lines.append(
+            f"  {name:<16}{_fixed(r['mean'], 4):>11}{_fixed(r['sd'], 4):>10}"
+            f"{_fixed(r['ess_bulk'], 0):>10}{_fixed(r['r_hat'], 3):>8}"
+        )
+    if len(rows) > 30:
+        lines.append(f"  ... {len(rows) - 30} more elements (see --json)")
+    lines += format_diagnostics(c["diagnostics"])
+    lines.append(f"seconds: {c['seconds']['total']:.1f}")
+    return "\n".join(lines)
+
+
+def _fixed(v, decimals: int) -> str:
+    return "nan" if v is None else f"{v:.{decimals}f}"

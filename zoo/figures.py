@@ -1,5 +1,6 @@
 """The figures ``zoo fit --out`` saves: the DAG, posterior-predictive samples as images, a
-rank plot of a few parameters (NUTS, exact) and the ELBO curve (SVI).
+rank plot of a few parameters (NUTS, exact) and the ELBO curve (SVI); and those of the
+``zoo compare`` report (:func:`compare_figures`).
 
 Figures are built on matplotlib ``Figure`` objects (no pyplot state) and returned, so the
 caller decides where and whether to write them.
@@ -164,3 +165,28 @@ def learning_figure(curves: dict[str, list[dict]]) -> Figure:
         ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def compare_figures(result) -> dict[str, Figure]:
+    """The ``zoo compare`` report's figures of a :class:`zoo.compare.CompareResult`, by file
+    name (not yet saved): each fit's DAG, heat map and rank plot or ELBO curve, then the
+    sample grid, the frontier and the learning curves."""
+    import graphs
+
+    figures = {}
+    for name, fitted in result.fits.items():
+        dag = fitted.model.dag
+        figures[f"dag-{name}.png"] = graphs.draw_dag(dag, title=name)
+        hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
+        figures[f"independence-{name}.png"] = graphs.draw_pairwise(
+            graphs.pairwise_matrix(dag, given=hidden), title=name
+        )
+        if fitted.method == "svi":
+            figures[f"elbo-{name}.png"] = elbo_figure(fitted.elbo)
+        else:
+            figures[f"rank-{name}.png"] = rank_figure(fitted)
+    if result.shape is not None and result.samples:
+        figures["samples.png"] = sample_grid_figure(result.samples, result.shape)
+    figures["frontier.png"] = frontier_figure(result.rows)
+    figures["learning.png"] = learning_figure(result.curves)
+    return figures

@@ -21,7 +21,6 @@ import json
 import math
 import os
 import sys
-import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -245,31 +244,13 @@ def posterior_summary(idata) -> dict[str, dict]:
 
 
 def fit_card(bound: BoundProgram, result, spec: str | None = None) -> dict:
-    """What ``zoo fit path.py:function --json`` prints: the structure card, the method and
-    settings, ``posterior`` (see :func:`posterior_summary`), ``diagnostics``, ``loo`` and
-    ``seconds``."""
-    from .card import DIAGNOSTIC_KEYS, jsonable
-    from .diagnostics import diagnose
-    from .inspection import card
+    """What ``zoo fit path.py:function --json`` prints: the JSON of
+    :func:`zoo.assess.fit_card` (the structure card, the method and settings,
+    ``posterior`` (see :func:`posterior_summary`), ``diagnostics``, ``loo`` and ``seconds``),
+    kept under its old name."""
+    from .assess import program_card
 
-    start = time.perf_counter()
-    out = card(bound.structure)
-    out["program"] = spec or bound.name
-    diagnostics = diagnose(result)
-    for key in DIAGNOSTIC_KEYS:
-        diagnostics.setdefault(key, None)
-    out.update(
-        method=result.method,
-        settings=dict(result.settings),
-        data_keys={"arguments": sorted(bound.kwargs), "observed_sites": sorted(bound.observed)},
-        posterior=posterior_summary(result.idata),
-        diagnostics=diagnostics,
-        loo=_loo(result.idata),
-    )
-    seconds = dict(result.seconds)
-    seconds["evaluation"] = time.perf_counter() - start
-    out["seconds"] = seconds
-    return jsonable(out)
+    return program_card(bound, result, spec or bound.name).to_json()
 
 
 def _loo(idata) -> dict:
@@ -289,30 +270,9 @@ def _loo(idata) -> dict:
     }
 
 
-def format_fit(c: dict) -> str:
-    """The program fit card as terminal text: the structure, then the posterior table and
-    the diagnostics."""
-    from .card import format_diagnostics
-    from .inspection import format_card
+def format_fit(c) -> str:
+    """The program fit card as terminal text: :func:`zoo.card.format_card`, kept under its
+    old name."""
+    from .card import format_card
 
-    lines = [format_card(c), f"fit: {c['method']} ({_settings_text(c['settings'])})"]
-    lines.append(f"  {'element':<16}{'mean':>11}{'sd':>10}{'ess_bulk':>10}{'r_hat':>8}")
-    rows = list(c["posterior"].items())
-    for name, r in rows[:30]:
-        lines.append(
-            f"  {name:<16}{_num(r['mean'], 4):>11}{_num(r['sd'], 4):>10}"
-            f"{_num(r['ess_bulk'], 0):>10}{_num(r['r_hat'], 3):>8}"
-        )
-    if len(rows) > 30:
-        lines.append(f"  ... {len(rows) - 30} more elements (see --json)")
-    lines += format_diagnostics(c["diagnostics"])
-    lines.append(f"seconds: {c['seconds']['total']:.1f}")
-    return "\n".join(lines)
-
-
-def _settings_text(settings: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in settings.items() if v is not None)
-
-
-def _num(v, decimals: int) -> str:
-    return "nan" if v is None else f"{v:.{decimals}f}"
+    return format_card(c)

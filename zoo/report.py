@@ -1,6 +1,9 @@
 """The ``zoo compare`` report: the terminal table, ``results.json``, ``timings.json``, PNG
 figures and a self-contained ``index.html`` that links only the PNGs beside it.
 
+The report reads the comparison's rows and figures; it runs no inference and imports no JAX
+(the figures are drawn by :func:`zoo.figures.compare_figures`).
+
 ``results.json`` holds every number of the table except the seconds, so two runs with the
 same seed write the same bytes; the seconds go to ``timings.json``.
 """
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from graphs.files import atomic_path
 
+from .cards import jsonable
 from .compare import DECIMALS, CompareResult
 
 #: (heading, row key) of the table, in order; "seconds" comes from the timings
@@ -80,40 +84,7 @@ def format_table(rows: list[dict], timings: dict | None = None) -> str:
 
 def results_json(result: CompareResult) -> str:
     """The text of ``results.json``: every repeatable number, keys sorted."""
-    from .card import jsonable
-
     return json.dumps(jsonable(result.results()), indent=2, sort_keys=True) + "\n"
-
-
-def build_figures(result: CompareResult) -> dict:
-    """The report's figures by file name (matplotlib ``Figure`` objects, not yet saved)."""
-    import graphs
-
-    from .figures import (
-        elbo_figure,
-        frontier_figure,
-        learning_figure,
-        rank_figure,
-        sample_grid_figure,
-    )
-
-    figures = {}
-    for name, fitted in result.fits.items():
-        dag = fitted.model.dag
-        figures[f"dag-{name}.png"] = graphs.draw_dag(dag, title=name)
-        hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
-        figures[f"independence-{name}.png"] = graphs.draw_pairwise(
-            graphs.pairwise_matrix(dag, given=hidden), title=name
-        )
-        if fitted.method == "svi":
-            figures[f"elbo-{name}.png"] = elbo_figure(fitted.elbo)
-        else:
-            figures[f"rank-{name}.png"] = rank_figure(fitted)
-    if result.shape is not None and result.samples:
-        figures["samples.png"] = sample_grid_figure(result.samples, result.shape)
-    figures["frontier.png"] = frontier_figure(result.rows)
-    figures["learning.png"] = learning_figure(result.curves)
-    return figures
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -123,14 +94,19 @@ def _write_text(path: Path, text: str) -> None:
 
 def write_report(result: CompareResult, out_dir, figures: dict | None = None) -> list[str]:
     """Write ``results.json``, ``timings.json``, the figures and ``index.html`` into
-    ``out_dir`` (each under a temporary name, then renamed); returns the file names."""
+    ``out_dir`` (each under a temporary name, then renamed); returns the file names.
+
+    ``figures`` (file name -> matplotlib figure) are those of
+    :func:`zoo.figures.compare_figures`, drawn from the fits when not given.
+    """
     import graphs
 
-    from .card import jsonable
+    if figures is None:  # the old call; callers draw them first (zoo.figures)
+        from .figures import compare_figures
 
+        figures = compare_figures(result)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figures = build_figures(result) if figures is None else figures
     for name, fig in figures.items():
         graphs.save_figure(fig, out / name)
     _write_text(out / "results.json", results_json(result))

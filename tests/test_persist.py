@@ -1,0 +1,143 @@
+"""``zoo.save`` and ``zoo.load`` side by side: a fit saved with its card and its data's
+``DataSource`` loads back and gives the same card again, exactly; a card of the older format
+(no ``data.source``) still loads; and the card built by :mod:`zoo.assess` is the JSON that
+``fit_card`` has always printed.
+
+Small exact fits (and one short SVI run) on a 16-pixel crop of the digits and on asia,
+each made once per module.
+"""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import graphs
+import zoo
+from zoo.assess import _label_scores, fit_card
+from zoo.card import format_card, structure_card
+from zoo.cards import DIAGNOSTIC_KEYS, FitCard, dumps
+from zoo.data import Dataset, conform, digits_split, save_csv
+from zoo.models import get_family, make_model
+from zoo.sources import describe, open_data
+
+
+@pytest.fixture(scope="module")
+def pixels(tmp_path_factory):
+    root = tmp_path_factory.mktemp("persist")
+    train, _ = digits_split()
+    crop = [8 * r + c for r in range(2, 6) for c in range(2, 6)]
+    data = Dataset(
+        train.x[:250, crop], tuple(f"x{j}" for j in range(16)), (2,) * 16, train.y[:250], 10
+    )
+    return save_csv(data, root / "pixels.csv", label="label")
+
+
+def _fit(family, options, data, method, *, dag=None, **budget):
+    """What ``zoo fit`` does: data and their record, the fit, the card."""
+    from zoo.fit import fit
+
+    train, test, source = open_data(str(data), None, dag, seed=0)
+    model = make_model(family, **options)
+    train, test = conform(train, model.dag), conform(test, model.dag)
+    result = fit(model, train, method=method, seed=0, **budget)
+    card = fit_card(result, test, options=options, data=describe(source, train, test))
+    return {"result": result, "test": test, "card": card, "source": source, "options": options}
+
+
+@pytest.fixture(scope="module")
+def fits(pixels):
+    asia = graphs.load_network("asia")
+    return {
+        "naive-bayes": _fit("naive-bayes", {"n": 16, "classes": 10}, pixels, "exact", draws=100),
+        "asia": _fit("bayesnet", {"network": "asia"}, "sample:300", "exact", dag=asia, draws=100),
+        "svi": _fit("markov-chain", {"n": 16}, pixels, "svi", steps=100, draws=50),
+    }
+
+
+def test_the_card_is_the_json_fit_card_always_built(fits):
+    """The card of old, assembled here from its parts: the structure card, ``diagnose``
+    with every diagnostics key filled, the held-out score with the label's, LOO and the
+    seconds, in that order."""
+    from zoo.diagnostics import diagnose
+    from zoo.evaluate import heldout, loo
+
+    f = fits["naive-bayes"]
+    result, test, card = f["result"], f["test"], f["card"]
+    model = result.model
+    old = structure_card(get_family("naive-bayes"), model.dag, f["options"])
+    diagnostics = diagnose(result)
+    for key in DIAGNOSTIC_KEYS:
+        diagnostics.setdefault(key, None)
+    scores = heldout(result, test)
+    scores.pop("per_item")
+    scores.update(_label_scores(model, result, test))
+    old.update(
+        family="naive-bayes",
+        method="exact",
+        method_reason=model.method_reason
+        if model.default_method == "exact"
+        else "chosen with --method",
+        default_method=model.default_method,
+        data=card.data.to_json(),
+        settings=dict(result.settings),
+        diagnostics=diagnostics,
+        heldout=scores,
+        loo=loo(result),
+        seconds=card.seconds,
+    )
+    new = card.to_json()
+    assert json.dumps(new) == json.dumps(zoo.card.jsonable(old))  # keys in the same order
+    assert "accuracy" in new["heldout"] and new["diagnostics"]["khat"] is None
+    # the old entry point gives the same JSON (seconds aside)
+    again = zoo.card.fit_card(
+        get_family("naive-bayes"), model, result, test, f["options"], data=card.data.to_json()
+    )
+    again["seconds"] = new["seconds"]
+    assert again == new
+
+
+@pytest.mark.parametrize("which", ["naive-bayes", "asia", "svi"])
+def test_save_load_recompute_gives_the_same_card(fits, which, tmp_path):
+    f = fits[which]
+    names = zoo.save(f["result"], tmp_path, card=f["card"])
+    assert set(names) == {"idata.nc", "card.json"} | ({"svi.npz"} if which == "svi" else set())
+    text = (tmp_path / "card.json").read_text()
+    assert text == dumps(f["card"]) + "\n"
+    saved = zoo.load(tmp_path)
+    assert saved.source == f["source"]
+    assert np.array_equal(saved.test.x, f["test"].x)
+    again = json.loads(json.dumps(saved.recompute()))
+    assert again == saved.card == json.loads(text)
+    # the record read back from its JSON prints the same text
+    assert format_card(FitCard.from_json(saved.card)) == format_card(f["card"])
+
+
+def test_a_card_without_data_source_still_loads(fits, tmp_path):
+    """Cards saved before ``data.source`` name their data in words only."""
+    f = fits["asia"]
+    zoo.save(f["result"], tmp_path, card=f["card"])
+    card = json.loads((tmp_path / "card.json").read_text())
+    del card["data"]["source"]
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    saved = zoo.load(tmp_path)
+    assert saved.source.kind == "sample" and saved.source.n == 300
+    assert np.array_equal(saved.train.x, f["result"].data.x)
+    assert json.loads(json.dumps(saved.recompute())) == card
+
+
+def test_load_names_a_missing_or_changed_file(fits, pixels, tmp_path):
+    zoo.save(fits["naive-bayes"]["result"], tmp_path / "fit", card=fits["naive-bayes"]["card"])
+    card = json.loads((tmp_path / "fit" / "card.json").read_text())
+    card["data"]["source"]["path"] = str(tmp_path / "gone.csv")
+    (tmp_path / "fit" / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="gone.csv"):
+        zoo.load(tmp_path / "fit")
+    shorter = tmp_path / "shorter.csv"
+    shutil.copy(pixels, shorter)
+    shorter.write_text("".join(shorter.read_text().splitlines(keepends=True)[:-1]))
+    card["data"]["source"]["path"] = str(shorter)
+    (tmp_path / "fit" / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="the fit saw 250 items but the data now have 249"):
+        zoo.load(tmp_path / "fit")

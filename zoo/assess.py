@@ -1,0 +1,121 @@
+"""A fit's card built: its diagnostics, held-out score and PSIS-LOO computed once, here on
+the inference side, and kept in a :class:`zoo.cards.FitCard` (a family) or
+:class:`zoo.cards.ProgramFitCard` (a user's program) that the reports only read.
+
+Imports JAX (through the evaluation).
+"""
+
+from __future__ import annotations
+
+import time
+
+from .cards import Diagnostics, FitCard, FitData, Heldout, Loo, ProgramFitCard, StructureCard
+
+
+def fit_card(
+    result,
+    test=None,
+    *,
+    options: dict | None = None,
+    data: FitData | dict | None = None,
+    program: str | None = None,
+) -> FitCard | ProgramFitCard:
+    """The card of ``result``: for a family fit a :class:`FitCard` (``test``, the held-out
+    data, is needed; ``options`` are the family's; ``data`` describes the data), for a
+    fitted program (:func:`zoo.programs.fit_program`) a :class:`ProgramFitCard` named
+    ``program`` (default: the function's name)."""
+    if getattr(result.model, "family", None) == "program":
+        bound = result.model.bound
+        return program_card(bound, result, program or bound.name)
+    from .models import get_family
+
+    if test is None:
+        raise ValueError("a family fit's card needs its held-out data (test)")
+    spec = get_family(result.model.family)
+    return family_card(spec, result.model, result, test, options, data=data)
+
+
+def _diagnostics(result) -> Diagnostics:
+    from .cards import Check
+    from .diagnostics import diagnose
+
+    d = diagnose(result)
+    checks = {k: Check(c["value"], c["threshold"], c["pass"]) for k, c in d.pop("checks").items()}
+    passed, warnings = d.pop("pass"), d.pop("warnings")
+    return Diagnostics(d, checks, passed, warnings)
+
+
+def family_card(spec, model, result, test, options=None, *, data=None) -> FitCard:
+    """:func:`fit_card` of a family fit with its spec and model given."""
+    from .evaluate import heldout, loo
+
+    start = time.perf_counter()
+    structure = StructureCard.of(spec, model.dag, options)
+    diagnostics = _diagnostics(result)
+    scores = heldout(result, test)
+    scores.pop("per_item")
+    if model.dag.with_role("label") and test.y is not None:
+        scores.update(_label_scores(model, result, test))
+    try:
+        loo_card = Loo.from_json(loo(result))
+    except Exception as err:  # PSIS-LOO is a bonus; a failure must not lose the fit
+        loo_card = Loo(error=" ".join(str(err).split()) or type(err).__name__)
+    seconds = dict(result.seconds)
+    seconds["evaluation"] = time.perf_counter() - start
+    default = result.method == model.default_method
+    if isinstance(data, dict):
+        data = FitData.from_json(data) if data else None
+    return FitCard(
+        structure=structure,
+        family=spec.name,
+        method=result.method,
+        method_reason=model.method_reason if default else "chosen with --method",
+        default_method=model.default_method,
+        data=data,
+        settings=dict(result.settings),
+        diagnostics=diagnostics,
+        heldout=Heldout(**scores),
+        loo=loo_card,
+        seconds=seconds,
+    )
+
+
+def _label_scores(model, result, test) -> dict:
+    """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
+    import jax.numpy as jnp
+
+    from .evaluate import predictive_per_item
+
+    draws = result.draws()
+    log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
+    out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
+    from .models import Classifier
+
+    if isinstance(model, Classifier):
+        out["accuracy"] = float(model.accuracy(draws, test))
+    return out
+
+
+def program_card(bound, result, name: str) -> ProgramFitCard:
+    """:func:`fit_card` of a fitted program with its bound data given."""
+    from .inspection import card
+    from .programs import _loo, posterior_summary
+
+    start = time.perf_counter()
+    structure = card(bound.structure)
+    diagnostics = _diagnostics(result)
+    posterior = posterior_summary(result.idata)
+    loo_card = Loo.from_json(_loo(result.idata))
+    seconds = dict(result.seconds)
+    seconds["evaluation"] = time.perf_counter() - start
+    return ProgramFitCard(
+        structure=structure,
+        program=name,
+        method=result.method,
+        settings=dict(result.settings),
+        data_keys={"arguments": sorted(bound.kwargs), "observed_sites": sorted(bound.observed)},
+        posterior=posterior,
+        diagnostics=diagnostics,
+        loo=loo_card,
+        seconds=seconds,
+    )

@@ -1,0 +1,459 @@
+"""The cards as data: plain records that inference builds (:mod:`zoo.assess`) and that the
+text formatter (:mod:`zoo.card`), the JSON writer (:func:`dumps`) and the reports read.
+
+Nothing here runs inference or imports JAX. Each record's ``to_json()`` gives the card's
+JSON contract, key for key and in the printed order; ``from_json`` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+#: diagnostics keys present in every fit card (null where the method has no such number)
+DIAGNOSTIC_KEYS = (
+    "rhat_max",
+    "ess_bulk_min",
+    "ess_tail_min",
+    "divergences",
+    "ebfmi_min",
+    "elbo_final",
+    "khat",
+)
+
+
+def jsonable(value):
+    """``value`` with the records of this module as their JSON, NumPy scalars and arrays as
+    Python values, tuples as lists, and NaN or inf as ``None``, so ``json.dumps`` writes
+    strict JSON."""
+    import dataclasses
+    import math
+
+    import numpy as np
+
+    if dataclasses.is_dataclass(value) and hasattr(value, "to_json"):  # a card's record
+        value = value.to_json()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dumps(card) -> str:
+    """The one JSON text of a card (a record or its dict): what ``--json`` prints and
+    ``card.json`` holds (without the final newline)."""
+    return json.dumps(jsonable(card), indent=2, ensure_ascii=False)
+
+
+# -- where the data came from ------------------------------------------------------------
+
+KINDS = ("digits", "file", "sample")
+SPLITS = ("fixed", "test", "fraction")
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a fit's items came from, enough to read the same items again.
+
+    ``kind`` is ``"digits"`` (the bundled images), ``"file"`` (``path``, as given) or
+    ``"sample"`` (``n`` items drawn from ``network``'s CPDs with ``seed``); ``n`` is the
+    number of items the source gave before any split. ``split`` says how the held-out items
+    were made: ``"fixed"`` (the digits' own 360-item split), ``"test"`` (read from ``test``,
+    another source, whose own ``split`` is ``None``) or ``"fraction"`` (``test_fraction`` of
+    the items, seeded by ``split_seed``).
+    """
+
+    kind: str
+    path: str | None = None
+    network: str | None = None
+    n: int | None = None
+    seed: int | None = None
+    split: str | None = None
+    test_fraction: float | None = None
+    split_seed: int | None = None
+    test: DataSource | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown data kind {self.kind!r}; expected one of {list(KINDS)}")
+        if self.split is not None and self.split not in SPLITS:
+            raise ValueError(f"Unknown split {self.split!r}; expected one of {list(SPLITS)}")
+        if (self.split == "test") != (self.test is not None):
+            raise ValueError("a DataSource has a test source exactly when its split is 'test'")
+        if self.split == "fraction" and (self.test_fraction is None or self.split_seed is None):
+            raise ValueError("a 'fraction' split needs test_fraction and split_seed")
+        if self.kind == "file" and not self.path:
+            raise ValueError("a 'file' DataSource needs its path")
+        if self.kind == "sample" and (self.network is None or self.n is None or self.seed is None):
+            raise ValueError("a 'sample' DataSource needs network, n and seed")
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out = {k: getattr(self, k) for k in ("kind", "path", "network", "n", "seed", "split")}
+        out.update(test_fraction=self.test_fraction, split_seed=self.split_seed)
+        out["test"] = None if self.test is None else self.test.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> DataSource:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        test = d.get("test")
+        fields = {k: v for k, v in d.items() if k != "test"}
+        return cls(**fields, test=None if test is None else cls.from_json(test))
+
+
+@dataclass(frozen=True)
+class FitData:
+    """A fit card's ``data`` block: the names of the training and held-out data as printed
+    (``train``, ``test``, ``split``), their sizes and, for fits that record it, the
+    structured :class:`DataSource` (JSON key ``data.source``)."""
+
+    train: str
+    test: str | None
+    split: str
+    train_items: int
+    test_items: int
+    variables: int
+    source: DataSource | None = None
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out: dict[str, Any] = {"train": self.train}
+        if self.test is not None:
+            out["test"] = self.test
+        out.update(
+            split=self.split,
+            train_items=self.train_items,
+            test_items=self.test_items,
+            variables=self.variables,
+        )
+        if self.source is not None:
+            out["source"] = self.source.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> FitData:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        source = d.get("source")
+        return cls(
+            d["train"],
+            d.get("test"),
+            d["split"],
+            d["train_items"],
+            d["test_items"],
+            d["variables"],
+            None if source is None else DataSource.from_json(source),
+        )
+
+
+# -- the structure card ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StructureCard:
+    """What ``zoo show`` reports about a family: nodes, edges, the parameter counts beside
+    the full joint's (``params``) and the independence summary (``independence``)."""
+
+    name: str
+    title: str
+    dag: str
+    factorisation: str
+    options: dict
+    nodes: list[dict]
+    edges: list[list[str]]
+    params: dict
+    independence: dict
+
+    @classmethod
+    def of(cls, spec, dag, options: dict | None = None) -> StructureCard:
+        """The card of ``dag`` built by family ``spec`` with ``options`` (graphs only)."""
+        import graphs
+
+        options = {k: v for k, v in (options or {}).items() if v is not None}
+        model = spec.count(dag, **options)
+        full = graphs.full_joint_count(dag)
+        params = {
+            "model": model,
+            "conditional": spec.conditional(**options),
+            "formula": spec.formula,
+            "tabular": graphs.param_count(dag),
+            "full_joint": full,
+            "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
+            "log10_model": graphs.log10(model),
+            "log10_full_joint": graphs.log10(full),
+            "log10_ratio": graphs.log10(full) - graphs.log10(model),
+        }
+        nodes = [
+            {"name": v.name, "card": v.card, "role": v.role, "pos": list(v.pos) if v.pos else None}
+            for v in dag.variables
+        ]
+        return cls(
+            name=spec.name,
+            title=spec.title,
+            dag=dag.name,
+            factorisation=spec.factorisation,
+            options=options,
+            nodes=nodes,
+            edges=[list(e) for e in dag.edges],
+            params=params,
+            independence=graphs.independence_summary(dag),
+        )
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
+
+    @classmethod
+    def from_json(cls, d: dict) -> StructureCard:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        return cls(**{k: d[k] for k in _STRUCTURE_KEYS})
+
+
+_STRUCTURE_KEYS = tuple(StructureCard.__dataclass_fields__)
+
+
+# -- what a fit adds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One diagnostic check: its value, its threshold and whether it passes."""
+
+    value: float | None
+    threshold: float
+    passed: bool
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        return {"value": self.value, "threshold": self.threshold, "pass": self.passed}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Check:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        return cls(d["value"], d["threshold"], d["pass"])
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """A fit's diagnostics: ``values`` are the method's numbers in the order
+    :func:`zoo.diagnostics.diagnose` gives them (``scope``, ``rhat_max``, ... for MCMC;
+    ``elbo_final``, ``khat``, ``guide``, ... for SVI), then each check, whether all pass and
+    one warning line per failed check. :data:`DIAGNOSTIC_KEYS` missing from ``values`` are
+    written as null."""
+
+    values: dict
+    checks: dict[str, Check]
+    passed: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, key: str):
+        """A number of ``values`` (``None`` when the method has none)."""
+        return self.values.get(key)
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out = dict(self.values)
+        out["checks"] = {k: c.to_json() for k, c in self.checks.items()}
+        out.update({"pass": self.passed, "warnings": list(self.warnings)})
+        out.update({k: None for k in DIAGNOSTIC_KEYS if k not in self.values})
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> Diagnostics:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        keys = list(d)
+        end = keys.index("warnings") + 1 if "warnings" in keys else len(keys)
+        rest = ("checks", "pass", "warnings")
+        values = {k: d[k] for k in keys[:end] if k not in rest}
+        # after the warnings come only the nulls that fill DIAGNOSTIC_KEYS
+        values.update({k: d[k] for k in keys[end:] if k not in DIAGNOSTIC_KEYS})
+        checks = {k: Check.from_json(c) for k, c in d["checks"].items()}
+        return cls(values, checks, d["pass"], list(d.get("warnings", [])))
+
+
+@dataclass(frozen=True)
+class Heldout:
+    """The held-out score: nats per item of log p(x), bits per dimension, the item count
+    and, for a model with a label, nats per item of log p(x, label) and the accuracy."""
+
+    nats_per_item: float | None
+    bits_per_dim: float | None
+    items: int
+    nats_per_item_joint: float | None = None
+    accuracy: float | None = None
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out = {
+            "nats_per_item": self.nats_per_item,
+            "bits_per_dim": self.bits_per_dim,
+            "items": self.items,
+        }
+        for key in ("nats_per_item_joint", "accuracy"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> Heldout:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Loo:
+    """PSIS-LOO on the training items, or the ``error`` that stopped it. A family fit
+    reports the share of items with k-hat > 0.7 (``khat_share``, JSON ``khat_over_0.7``); a
+    program fit the largest k-hat and the count over 0.7 (``pareto_k_over``)."""
+
+    elpd_loo: float | None = None
+    se: float | None = None
+    p_loo: float | None = None
+    pareto_k_max: float | None = None
+    pareto_k_over: int | None = None
+    khat_share: float | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        if self.error is not None:
+            return {"error": self.error}
+        out = {"elpd_loo": self.elpd_loo, "se": self.se, "p_loo": self.p_loo}
+        if self.pareto_k_over is not None:
+            out.update({"pareto_k_max": self.pareto_k_max, "pareto_k_over_0.7": self.pareto_k_over})
+        if self.khat_share is not None:
+            out["khat_over_0.7"] = self.khat_share
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> Loo:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        if "error" in d:
+            return cls(error=d["error"])
+        return cls(
+            d.get("elpd_loo"),
+            d.get("se"),
+            d.get("p_loo"),
+            d.get("pareto_k_max"),
+            d.get("pareto_k_over_0.7"),
+            d.get("khat_over_0.7"),
+        )
+
+
+@dataclass(frozen=True)
+class FitCard:
+    """Everything ``zoo fit FAMILY`` reports: the structure card, then the fit's family,
+    method and why, the data, settings, diagnostics, held-out score, LOO and seconds."""
+
+    structure: StructureCard
+    family: str
+    method: str
+    method_reason: str
+    default_method: str
+    data: FitData | None
+    settings: dict
+    diagnostics: Diagnostics
+    heldout: Heldout
+    loo: Loo
+    seconds: dict
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out = self.structure.to_json()
+        out.update(
+            family=self.family,
+            method=self.method,
+            method_reason=self.method_reason,
+            default_method=self.default_method,
+            data={} if self.data is None else self.data.to_json(),
+            settings=dict(self.settings),
+            diagnostics=self.diagnostics.to_json(),
+            heldout=self.heldout.to_json(),
+            loo=self.loo.to_json(),
+            seconds=dict(self.seconds),
+        )
+        return jsonable(out)
+
+    @classmethod
+    def from_json(cls, d: dict) -> FitCard:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        return cls(
+            StructureCard.from_json(d),
+            d["family"],
+            d["method"],
+            d["method_reason"],
+            d["default_method"],
+            FitData.from_json(d["data"]) if d.get("data") else None,
+            dict(d["settings"]),
+            Diagnostics.from_json(d["diagnostics"]),
+            Heldout.from_json(d["heldout"]),
+            Loo.from_json(d["loo"]),
+            dict(d["seconds"]),
+        )
+
+
+@dataclass(frozen=True)
+class ProgramFitCard:
+    """Everything ``zoo fit FILE.py:FUNCTION`` reports: the program's structure card (as
+    :func:`zoo.inspection.card` gives it), the program's name, method and settings, which
+    data keys went where, the posterior summary, diagnostics, LOO and seconds."""
+
+    structure: dict
+    program: str
+    method: str
+    settings: dict
+    data_keys: dict
+    posterior: dict
+    diagnostics: Diagnostics
+    loo: Loo
+    seconds: dict
+
+    def to_json(self) -> dict:
+        """This record as its JSON dict."""
+        out = dict(self.structure)
+        out.update(
+            program=self.program,
+            method=self.method,
+            settings=dict(self.settings),
+            data_keys=self.data_keys,
+            posterior=self.posterior,
+            diagnostics=self.diagnostics.to_json(),
+            loo=self.loo.to_json(),
+            seconds=dict(self.seconds),
+        )
+        return jsonable(out)
+
+    @classmethod
+    def from_json(cls, d: dict) -> ProgramFitCard:
+        """The record of a JSON dict that :meth:`to_json` wrote."""
+        fit_keys = ("program", "method", "settings", "data_keys", "posterior")
+        fit_keys += ("diagnostics", "loo", "seconds")
+        return cls(
+            {k: v for k, v in d.items() if k not in fit_keys},
+            d["program"],
+            d["method"],
+            dict(d["settings"]),
+            d["data_keys"],
+            d["posterior"],
+            Diagnostics.from_json(d["diagnostics"]),
+            Loo.from_json(d["loo"]),
+            dict(d["seconds"]),
+        )
+
+
+def from_json(d: dict):
+    """The record a card's JSON describes: a :class:`FitCard` (it has ``family``), a
+    :class:`ProgramFitCard` (``program`` and ``posterior``) or a :class:`StructureCard`."""
+    if "family" in d:
+        return FitCard.from_json(d)
+    if "program" in d and "posterior" in d:
+        return ProgramFitCard.from_json(d)
+    return StructureCard.from_json(d)
