@@ -16,6 +16,7 @@ from .counting import (
     param_count,
 )
 from .dag import DAG, ROLES, Plate, Variable
+from .errors import GraphError
 from .families import (
     autoregressive,
     independent,
@@ -64,6 +65,7 @@ def __getattr__(name: str):
 __all__ = [
     "DAG",
     "ROLES",
+    "GraphError",
     "PairwiseMatrix",
     "Plate",
     "Statement",

@@ -4,7 +4,9 @@ Importing ``zoo`` is light: the structure side (registry, cards, CLI) needs only
 ``graphs``; inference modules import JAX on first use.
 """
 
+from ._jax import setup
 from .card import format_card, structure_card
+from .errors import ZooError
 from .inspection import inspect
 from .models import FAMILIES, FamilySpec, get_family
 
@@ -21,10 +23,12 @@ def load(path):
 __all__ = [
     "FAMILIES",
     "FamilySpec",
+    "ZooError",
     "__version__",
     "format_card",
     "get_family",
     "inspect",
     "load",
+    "setup",
     "structure_card",
 ]
