@@ -20,7 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from zoo import _jax  # noqa: E402,F401  (host devices before JAX starts)
+import zoo  # noqa: E402
+
+zoo.setup()  # host devices before JAX starts
 
 
 def seconds_per_gradient(program, kwargs, min_seconds: float = 0.5) -> float:

@@ -28,7 +28,9 @@ sys.path.insert(0, str(HERE))
 
 from peers import environment  # noqa: E402
 
-from zoo import _jax  # noqa: E402,F401  (host devices before JAX starts)
+import zoo  # noqa: E402
+
+zoo.setup()  # host devices before JAX starts
 
 ITEMS = (200, 1797, 17970)
 PIXELS = (16, 64, 256)

@@ -19,6 +19,7 @@ from .counting import (
     param_count,
 )
 from .dag import DAG, ROLES, Plate, Variable
+from .errors import GraphError
 from .families import (
     autoregressive,
     independent,
@@ -79,6 +80,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DAG",
     "ROLES",
+    "GraphError",
     "PairwiseMatrix",
     "Plate",
     "Statement",

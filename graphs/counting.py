@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .dag import DAG
+from .errors import GraphError
 
 COUNTED_ROLES = ("observed", "label")  # the variables a full joint table is over
 
@@ -23,7 +24,7 @@ def _finite_cards(dag: DAG, nodes: Iterable[str]) -> dict[str, int]:
     for n in nodes:
         card = dag.card(n)
         if card is None:
-            raise ValueError(
+            raise GraphError(
                 f"node {n!r} of DAG {dag.name!r} has no finite number of states; "
                 f"tabular counts need discrete variables"
             )
@@ -63,7 +64,7 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
 def log10(count: int) -> float:
     """``log10`` of an exact count of any size (``-inf`` for zero)."""
     if count < 0:
-        raise ValueError(f"a parameter count is never negative, got {count}")
+        raise GraphError(f"a parameter count is never negative, got {count}")
     return -math.inf if count == 0 else math.log10(count)
 
 
@@ -82,7 +83,7 @@ def dense_count(shapes: Sequence[tuple[int, int]], bias: bool = True) -> int:
     for shape in shapes:
         fan_in, fan_out = (int(s) for s in shape)
         if fan_in < 1 or fan_out < 1:
-            raise ValueError(f"layer shapes must be positive, got {tuple(shape)}")
+            raise GraphError(f"layer shapes must be positive, got {tuple(shape)}")
         total += fan_in * fan_out + (fan_out if bias else 0)
     return total
 
@@ -113,13 +114,13 @@ def made_masks(
     autoregressive input-to-output mask for direct connections.
     """
     if n < 2:
-        raise ValueError(f"a MADE needs at least 2 variables, got n={n}")
+        raise GraphError(f"a MADE needs at least 2 variables, got n={n}")
     sizes = [hidden] if isinstance(hidden, int) else list(hidden)
     if not sizes or any(h < 1 for h in sizes):
-        raise ValueError(f"hidden sizes must be positive ints, got {hidden!r}")
+        raise GraphError(f"hidden sizes must be positive ints, got {hidden!r}")
     order = list(range(n)) if ordering is None else [int(i) for i in ordering]
     if sorted(order) != list(range(n)):
-        raise ValueError(f"ordering must be a permutation of range({n})")
+        raise GraphError(f"ordering must be a permutation of range({n})")
     deg_in = np.empty(n, dtype=int)
     deg_in[order] = np.arange(1, n + 1)
     masks, prev = [], deg_in

@@ -19,6 +19,8 @@ from typing import TypedDict
 import networkx as nx
 import numpy as np
 
+from .errors import GraphError
+
 # "deterministic" is a NumPyro ``deterministic`` site: a function of its parents.
 ROLES = ("observed", "latent", "label", "deterministic")
 
@@ -49,42 +51,42 @@ class Variable:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"variable names must be non-empty strings, got {self.name!r}")
+            raise GraphError(f"variable names must be non-empty strings, got {self.name!r}")
         if self.card is not None:
             if isinstance(self.card, bool) or not isinstance(self.card, int | np.integer):
-                raise ValueError(
+                raise GraphError(
                     f"variable {self.name!r}: card must be an int >= 2 or None, got {self.card!r}"
                 )
             if self.card < 2:
-                raise ValueError(
+                raise GraphError(
                     f"variable {self.name!r}: card must be >= 2 (a variable needs at least two "
                     f"states), got {self.card}"
                 )
             object.__setattr__(self, "card", int(self.card))
         if self.role not in ROLES:
-            raise ValueError(
+            raise GraphError(
                 f"variable {self.name!r}: unknown role {self.role!r}; expected one of {list(ROLES)}"
             )
         if self.pos is not None:
             pos = tuple(self.pos)
             if len(pos) != 2 or not all(isinstance(v, int | np.integer) for v in pos):
-                raise ValueError(
+                raise GraphError(
                     f"variable {self.name!r}: pos must be a (row, col) pair of ints, "
                     f"got {self.pos!r}"
                 )
             object.__setattr__(self, "pos", (int(pos[0]), int(pos[1])))
         if self.states is not None:
             if self.card is None:
-                raise ValueError(
+                raise GraphError(
                     f"variable {self.name!r}: state names need a finite card, but card is None"
                 )
             states = tuple(str(s) for s in self.states)
             if len(states) != self.card:
-                raise ValueError(
+                raise GraphError(
                     f"variable {self.name!r}: {len(states)} state names for card {self.card}"
                 )
             if len(set(states)) != len(states):
-                raise ValueError(f"variable {self.name!r}: state names repeat: {list(states)}")
+                raise GraphError(f"variable {self.name!r}: state names repeat: {list(states)}")
             object.__setattr__(self, "states", states)
 
 
@@ -105,30 +107,30 @@ class Plate:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"plate names must be non-empty strings, got {self.name!r}")
+            raise GraphError(f"plate names must be non-empty strings, got {self.name!r}")
         if isinstance(self.size, bool) or not isinstance(self.size, int | np.integer):
-            raise ValueError(f"plate {self.name!r}: size must be a positive int, got {self.size!r}")
+            raise GraphError(f"plate {self.name!r}: size must be a positive int, got {self.size!r}")
         if self.size < 1:
-            raise ValueError(f"plate {self.name!r}: size must be a positive int, got {self.size}")
+            raise GraphError(f"plate {self.name!r}: size must be a positive int, got {self.size}")
         object.__setattr__(self, "size", int(self.size))
         # A bare string would silently become one member per character.
         if isinstance(self.members, str):
-            raise ValueError(
+            raise GraphError(
                 f"plate {self.name!r}: members must be a sequence of node names, "
                 f"got the string {self.members!r}"
             )
         members = tuple(self.members)
         if not members:
-            raise ValueError(f"plate {self.name!r} has no members")
+            raise GraphError(f"plate {self.name!r} has no members")
         for m in members:
             if not isinstance(m, str) or not m:
-                raise ValueError(
+                raise GraphError(
                     f"plate {self.name!r}: members must be non-empty node names, got {m!r}"
                 )
         seen: set[str] = set()
         for m in members:
             if m in seen:
-                raise ValueError(f"plate {self.name!r}: member {m!r} appears twice")
+                raise GraphError(f"plate {self.name!r}: member {m!r} appears twice")
             seen.add(m)
         object.__setattr__(self, "members", members)
 
@@ -192,25 +194,25 @@ class DAG:
         for v in variables:
             var = v if isinstance(v, Variable) else Variable(v)
             if var.name in vars_:
-                raise ValueError(f"node names must be unique: {var.name!r} appears twice")
+                raise GraphError(f"node names must be unique: {var.name!r} appears twice")
             vars_[var.name] = var
         graph: nx.DiGraph[str] = nx.DiGraph()
         for n, var in vars_.items():
             graph.add_node(n, card=var.card, role=var.role, pos=var.pos)
         for edge in edges:
             if len(edge) != 2:
-                raise ValueError(f"an edge is a (parent, child) pair, got {edge!r}")
+                raise GraphError(f"an edge is a (parent, child) pair, got {edge!r}")
             u, v = edge
             for end in (u, v):
                 if end not in vars_:
-                    raise ValueError(f"edge {u!r} -> {v!r} names unknown node {end!r}")
+                    raise GraphError(f"edge {u!r} -> {v!r} names unknown node {end!r}")
             if u == v:
-                raise ValueError(f"self-loop on node {u!r}: a DAG has no cycles")
+                raise GraphError(f"self-loop on node {u!r}: a DAG has no cycles")
             graph.add_edge(u, v)
         if not nx.is_directed_acyclic_graph(graph):
             cycle = [u for u, _ in nx.find_cycle(graph)]
             path = " -> ".join(map(repr, [*cycle, cycle[0]]))
-            raise ValueError(f"the graph has a cycle: {path}")
+            raise GraphError(f"the graph has a cycle: {path}")
         self._vars = vars_
         self._index = {n: i for i, n in enumerate(vars_)}
         self._graph: nx.DiGraph[str] = nx.freeze(graph)
@@ -345,7 +347,7 @@ class DAG:
     def with_role(self, role: str) -> tuple[str, ...]:
         """Nodes whose role is ``role`` (one of :data:`ROLES`), in node order."""
         if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}; expected one of {list(ROLES)}")
+            raise GraphError(f"unknown role {role!r}; expected one of {list(ROLES)}")
         return tuple(n for n, v in self._vars.items() if v.role == role)
 
     @property
@@ -359,7 +361,7 @@ class DAG:
         for n in nodes:
             if not isinstance(n, str) or n not in self._vars:
                 hint = ", ".join(list(self._vars)[:8]) + (", ..." if len(self._vars) > 8 else "")
-                raise ValueError(f"unknown node {n!r} in DAG {self._name!r}; nodes are: {hint}")
+                raise GraphError(f"unknown node {n!r} in DAG {self._name!r}; nodes are: {hint}")
 
     # -- making new values ---------------------------------------------------------------
     def with_cpds(self, cpds: Mapping[str, np.ndarray] | None) -> DAG:
@@ -399,13 +401,13 @@ class DAG:
         names: set[str] = set()
         for p in plates:
             if not isinstance(p, Plate):
-                raise ValueError(f"plates must be Plate objects, got {p!r}")
+                raise GraphError(f"plates must be Plate objects, got {p!r}")
             if p.name in names:
-                raise ValueError(f"plate names must be unique: {p.name!r} appears twice")
+                raise GraphError(f"plate names must be unique: {p.name!r} appears twice")
             names.add(p.name)
             for m in p.members:
                 if m not in self._vars:
-                    raise ValueError(
+                    raise GraphError(
                         f"plate {p.name!r} names unknown node {m!r} (not in DAG {self._name!r})"
                     )
             # Node order makes equal plates compare equal whatever order members were listed.
@@ -416,25 +418,25 @@ class DAG:
     def _check_cpds(self, cpds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         for n, var in self._vars.items():
             if var.card is None:
-                raise ValueError(
+                raise GraphError(
                     f"CPDs given, but node {n!r} has no finite number of states "
                     f"(card None); CPD tables need discrete variables"
                 )
         missing = [n for n in self._vars if n not in cpds]
         if missing:
-            raise ValueError(f"CPDs given but missing for nodes {missing}")
+            raise GraphError(f"CPDs given but missing for nodes {missing}")
         self.check_nodes(cpds)
         out = {}
         for n in self._vars:
             arr = np.array(cpds[n], dtype=float)
             want = (self._vars[n].card, *(self._vars[p].card for p in self._parents[n]))
             if arr.shape != want:
-                raise ValueError(
+                raise GraphError(
                     f"CPD of {n!r} has shape {arr.shape}; expected {want} "
                     f"(card, then the cards of parents {list(self._parents[n])})"
                 )
             if np.any(arr < 0) or not np.allclose(arr.sum(axis=0), 1.0, atol=1e-6):
-                raise ValueError(f"CPD of {n!r}: every column must be a distribution summing to 1")
+                raise GraphError(f"CPD of {n!r}: every column must be a distribution summing to 1")
             arr.setflags(write=False)
             out[n] = arr
         return out

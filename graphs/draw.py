@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch
 
 from .dag import DAG
+from .errors import GraphError
 from .files import atomic_path
 from .independence import PairwiseMatrix
 
@@ -68,7 +69,7 @@ def layout(dag: DAG, kind: str = "auto") -> dict[str, tuple[float, float]]:
     placed as well as they can be.
     """
     if kind not in KINDS:
-        raise ValueError(f"unknown layout kind {kind!r}; expected one of {list(KINDS)}")
+        raise GraphError(f"unknown layout kind {kind!r}; expected one of {list(KINDS)}")
     if kind == "auto":
         kind = "grid" if dag.has_positions else "layered"
     return _grid(dag) if kind == "grid" else _layered(dag)
@@ -82,14 +83,14 @@ def _grid(dag: DAG) -> dict[str, tuple[float, float]]:
         if var.pos is not None:
             out[n] = (float(var.pos[1]), -float(var.pos[0]))
         elif var.role == "observed":
-            raise ValueError(
+            raise GraphError(
                 f"grid layout needs a (row, col) pos on every observed node; {n!r} has none "
                 f"(use kind='layered')"
             )
         else:
             above.append(n)
     if not out:
-        raise ValueError("grid layout needs positioned nodes; this DAG has none")
+        raise GraphError("grid layout needs positioned nodes; this DAG has none")
     xs, ys = zip(*out.values(), strict=True)
     centre, top = (min(xs) + max(xs)) / 2, max(ys) + 1.5
     gap = max(1.0, (max(xs) - min(xs)) / max(len(above), 1) / 2)
@@ -568,12 +569,12 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(
+        raise GraphError(
             f"cannot save a figure as {path.suffix or '(no suffix)'!r}; use one of {list(SUFFIXES)}"
         )
     existing = next(p for p in path.parents if p.exists())  # the nearest existing parent
     if not existing.is_dir():
-        raise ValueError(f"cannot save a figure to {str(path)!r}: {str(existing)!r} is a file")
+        raise GraphError(f"cannot save a figure to {str(path)!r}: {str(existing)!r} is a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "xb") as fh:
         fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")

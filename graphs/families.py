@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from .dag import DAG, Variable
+from .errors import GraphError
 
 # "auto": a square grid when n is a perfect square; None: no positions.
 Shape = tuple[int, int] | Literal["auto"] | None
@@ -22,7 +23,7 @@ GRID_NEIGHBOURS = {"left": (0, -1), "up": (-1, 0), "up_left": (-1, -1), "up_righ
 
 def _check_n(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int (the number of variables), got {n!r}")
+        raise GraphError(f"n must be a positive int (the number of variables), got {n!r}")
     return n
 
 
@@ -34,7 +35,7 @@ def _shape(n: int, shape: Shape) -> tuple[int, int] | None:
         return (side, side) if side * side == n and n >= 4 else None
     rows, cols = shape
     if rows * cols != n:
-        raise ValueError(f"shape {tuple(shape)} holds {rows * cols} pixels, but n is {n}")
+        raise GraphError(f"shape {tuple(shape)} holds {rows * cols} pixels, but n is {n}")
     return (int(rows), int(cols))
 
 
@@ -51,7 +52,7 @@ def _order(n: int, ordering: Sequence[int] | None) -> list[int]:
         return list(range(n))
     order = [int(i) for i in ordering]
     if sorted(order) != list(range(n)):
-        raise ValueError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
+        raise GraphError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
     return order
 
 
@@ -70,7 +71,7 @@ def markov_chain(
     """Markov chain of order ``order``: each variable's parents are the ``order`` before it
     in ``ordering`` (raster order by default)."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"order must be an int >= 1, got {order!r}")
+        raise GraphError(f"order must be an int >= 1, got {order!r}")
     vars_ = pixels(n, card, shape)
     seq = _order(n, ordering)
     edges = [
@@ -91,9 +92,9 @@ def markov_grid(
     up-right neighbours (those inside the image), all earlier in raster order."""
     bad = [k for k in neighbours if k not in GRID_NEIGHBOURS]
     if bad:
-        raise ValueError(f"unknown neighbour {bad[0]!r}; expected some of {list(GRID_NEIGHBOURS)}")
+        raise GraphError(f"unknown neighbour {bad[0]!r}; expected some of {list(GRID_NEIGHBOURS)}")
     if rows < 1 or cols < 1:
-        raise ValueError(f"rows and cols must be >= 1, got {rows}x{cols}")
+        raise GraphError(f"rows and cols must be >= 1, got {rows}x{cols}")
     vars_ = pixels(rows * cols, card, (rows, cols))
     edges = []
     for r in range(rows):

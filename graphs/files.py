@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import GraphError
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -37,9 +39,9 @@ def writable_folder(path: str | os.PathLike[str], option: str = "--out") -> Path
     while not probe.exists() and probe.parent != probe:  # the nearest existing ancestor
         probe = probe.parent
     if not probe.is_dir():
-        raise ValueError(f"{option} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+        raise GraphError(f"{option} {str(path)!r}: {str(probe)!r} is a file, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"{option} {str(path)!r}: {str(probe)!r} is not writable")
+        raise GraphError(f"{option} {str(path)!r}: {str(probe)!r} is not writable")
     return out
 
 

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 
 from .dag import DAG, as_names
+from .errors import GraphError
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _sets(
     for s in (x_set, y_set, zs):
         dag.check_nodes(sorted(s))
     if not x_set or not y_set:
-        raise ValueError("d-separation needs at least one node on each side")
+        raise GraphError("d-separation needs at least one node on each side")
     for a, b, what in (
         (x_set, y_set, "X and Y"),
         (x_set, zs, "X and the given set"),
@@ -102,7 +103,7 @@ def _sets(
     ):
         common = a & b
         if common:
-            raise ValueError(f"{what} must not overlap; both contain {sorted(common)}")
+            raise GraphError(f"{what} must not overlap; both contain {sorted(common)}")
     return x_set, y_set, zs
 
 
@@ -196,7 +197,7 @@ def pairwise_matrix(
     dag.check_nodes(names)
     clash = set(names) & set(zs)
     if clash:
-        raise ValueError(f"nodes {sorted(clash)} are both queried and given")
+        raise GraphError(f"nodes {sorted(clash)} are both queried and given")
     if not zs:
         # given nothing, two nodes are d-connected iff they share an ancestor (self included)
         idx = [dag.index(n) for n in names]

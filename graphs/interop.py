@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .dag import DAG, Variable
+from .errors import GraphError
 from .files import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pgmpy loads on first use
@@ -100,7 +101,7 @@ def from_pgmpy(
         elif n in cards:
             card, states = int(cards[n]), None
         else:
-            raise ValueError(
+            raise GraphError(
                 f"node {n!r} has no CPD in the pgmpy model, so its number of states is "
                 f"unknown; add a CPD or pass cards={{{n!r}: ...}}"
             )
@@ -146,7 +147,7 @@ def _cpd_to_array(dag: DAG, cpd: Any) -> np.ndarray:
     evidence = list(cpd.variables[1:])
     parents = dag.parents(node)
     if set(evidence) != set(parents):
-        raise ValueError(
+        raise GraphError(
             f"the CPD of {node!r} is conditioned on {evidence}, but its parents in the graph "
             f"are {list(parents)}"
         )
@@ -161,7 +162,7 @@ def _cpd_to_array(dag: DAG, cpd: Any) -> np.ndarray:
         here = [str(s) for s in here]
         if here != list(own):
             if sorted(here) != sorted(own):
-                raise ValueError(
+                raise GraphError(
                     f"the CPD of {node!r} names the states of {ev!r} as {here}, but {ev!r} "
                     f"has states {list(own)}"
                 )
@@ -181,7 +182,7 @@ def _discrete_cards(dag: DAG, target: str) -> dict[str, int]:
     cards = {}
     for var in dag.variables:
         if var.card is None:
-            raise ValueError(
+            raise GraphError(
                 f"node {var.name!r} of DAG {dag.name!r} has no finite number of states; "
                 f"{target} needs discrete variables"
             )
@@ -276,7 +277,7 @@ def load_network(name: str) -> DAG:
     if name not in _NETWORKS:
         close = difflib.get_close_matches(str(name), _NETWORKS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown network {name!r}{hint}; available: {', '.join(_NETWORKS)}")
+        raise GraphError(f"unknown network {name!r}{hint}; available: {', '.join(_NETWORKS)}")
     return _load_network(name)
 
 
@@ -307,7 +308,7 @@ def from_bif(path: str | os.PathLike[str]) -> DAG:
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"BIF file not found: {str(path)!r}")
+        raise GraphError(f"BIF file not found: {str(path)!r}")
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -316,13 +317,13 @@ def from_bif(path: str | os.PathLike[str]) -> DAG:
             text = path.read_text(encoding="utf-8")
         model = BIFReader(string=text, include_properties=True).get_model()
         if model.number_of_nodes() == 0:
-            raise ValueError("it declares no variables")
+            raise GraphError("it declares no variables")
         dag = from_pgmpy(model, name=_stem(path))
         if dag.cpds is None:
-            raise ValueError("some variables have no probability table")
+            raise GraphError("some variables have no probability table")
         return _apply_bif_properties(dag, model)
     except Exception as err:  # pgmpy's parser raises many kinds; report one clear error
-        raise ValueError(f"{str(path)!r} is not a valid BIF file: {err}") from err
+        raise GraphError(f"{str(path)!r} is not a valid BIF file: {err}") from err
 
 
 def _apply_bif_properties(dag: DAG, model: Any) -> DAG:
@@ -352,7 +353,7 @@ def to_bif(dag: DAG, path: str | os.PathLike[str]) -> None:
 
     _discrete_cards(dag, "a BIF file")
     if dag.cpds is None:
-        raise ValueError(f"DAG {dag.name!r} carries no CPDs, so there is nothing to write to BIF")
+        raise GraphError(f"DAG {dag.name!r} carries no CPDs, so there is nothing to write to BIF")
     model = to_pgmpy(dag)
     # BIFWriter writes every node attribute as a property: keep only ours, in plain text.
     for var in dag.variables:

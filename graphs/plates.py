@@ -11,6 +11,7 @@ import itertools
 import math
 
 from .dag import DAG, Variable
+from .errors import GraphError
 
 
 def instance_name(node: str, index: tuple[int, ...]) -> str:
@@ -62,10 +63,10 @@ def unroll(dag: DAG, max_nodes: int = 2000) -> DAG:
     ('theta[2]',)
     """
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+        raise GraphError(f"max_nodes must be a positive int, got {max_nodes!r}")
     total = unrolled_size(dag)
     if total > max_nodes:
-        raise ValueError(
+        raise GraphError(
             f"unrolling DAG {dag.name!r} would make {total} nodes, more than "
             f"max_nodes={max_nodes}; pass a larger max_nodes or shrink the plates"
         )

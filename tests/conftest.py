@@ -13,6 +13,14 @@ from collections.abc import Iterator, Mapping
 import pytest
 
 
+def pytest_configure(config) -> None:
+    # the zoo's JAX set-up (4 host devices for parallel chains, the compilation cache) before
+    # any test computes: importing zoo sets nothing up
+    import zoo
+
+    zoo.setup()
+
+
 class _LazyNetworks(Mapping):
     """Mapping over the bundled networks that parses each one on first access."""
 

@@ -1,18 +1,43 @@
 """The model zoo: generative models as NumPyro programs beside their DAGs.
 
-Importing ``zoo`` is light: the structure side (registry, cards, CLI) needs only
-``graphs``; inference modules import JAX on first use.
+The verbs and types a user needs live here: :func:`fit` (a family model or a bound program,
+by NUTS, SVI or exactly), :func:`make_model`, :func:`inspect`, :func:`save` and
+:func:`load`, :func:`compare`, :class:`Dataset` and :func:`load_data`, the registry
+:data:`FAMILIES`, :func:`setup` and :class:`ZooError`.
+
+Importing ``zoo`` is light and changes nothing global: the structure side (registry,
+cards, CLI) needs only ``graphs``; JAX loads on the first fit, and :func:`setup` (called by
+the first fit when nobody called it) sets JAX's host devices and caches.
 """
 
+from typing import Any
+
+from ._jax import setup
 from .card import format_card, structure_card
+from .data import Dataset, load_data
+from .errors import ZooError
 from .inspection import inspect
-from .models import FAMILIES, FamilySpec, get_family
+from .models import FAMILIES, FamilySpec, get_family, make_model, register
 
 __version__ = "0.1.0"
 
+# ``zoo.fit`` and ``zoo.compare`` are modules and verbs at once: each module is callable
+# (it calls its function), so ``zoo.fit(model, data)`` works however it was imported, and
+# JAX still loads only when one is first touched.
+_LAZY = {"fit": ".fit", "compare": ".compare"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(_LAZY[name], __name__)
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+
 
 def load(path):
-    """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (see :mod:`zoo.persist`)."""
+    """Read back a fit saved by :func:`save` or ``zoo fit FAMILY --out DIR`` (see
+    :mod:`zoo.persist`)."""
     from .persist import load as _load
 
     return _load(path)
@@ -27,12 +52,20 @@ def save(fit, folder, *, card, figures=None):
 
 __all__ = [
     "FAMILIES",
+    "Dataset",
     "FamilySpec",
+    "ZooError",
     "__version__",
+    "compare",
+    "fit",
     "format_card",
     "get_family",
     "inspect",
     "load",
+    "load_data",
+    "make_model",
+    "register",
     "save",
+    "setup",
     "structure_card",
 ]

@@ -1,13 +1,29 @@
-"""ArviZ, imported with its numba path off.
+"""ArviZ with its numba path off, configured on first use.
 
 With numba installed (PyMC and nutpie bring it), arviz 0.23 computes some Monte Carlo
 standard errors through numba ufuncs whose one-element results NumPy 2.4 refuses to turn into
 floats, so ``az.summary`` fails; the NumPy path gives the same numbers.
+
+Importing this module changes nothing and imports no ArviZ: ``from zoo._az import az`` (or
+:func:`arviz`) imports it and turns numba off when first asked for.
 """
 
-import arviz as az
+from __future__ import annotations
 
-if az.Numba.numba_flag:
-    az.Numba.disable_numba()
 
-__all__ = ["az"]
+def arviz():
+    """The ``arviz`` module, its numba path off."""
+    import arviz as az
+
+    if az.Numba.numba_flag:
+        az.Numba.disable_numba()
+    return az
+
+
+def __getattr__(name: str):
+    if name == "az":
+        return arviz()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["arviz", "az"]  # noqa: F822  (az comes from __getattr__)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import chdtrc, ndtr
 
+from .errors import ZooError
+
 MAX_LEVELS = 32  # an integer-valued column with more distinct values is read as continuous
 MIN_SAMPLES = 10
 _MAX_CELLS = 1 << 22  # count cells per batched bincount, bounds memory on many strata
@@ -68,16 +70,16 @@ class _Column:
 def _encode(name: str, raw, discrete: bool | None) -> _Column:
     arr = np.asarray(raw)
     if arr.ndim != 1:
-        raise ValueError(f"column {name!r} must be 1-D (one value per sample), got {arr.shape}")
+        raise ZooError(f"column {name!r} must be 1-D (one value per sample), got {arr.shape}")
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iuf":
-        raise ValueError(f"column {name!r} must hold numbers, got dtype {arr.dtype}")
+        raise ZooError(f"column {name!r} must hold numbers, got dtype {arr.dtype}")
     values = arr.astype(np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
+        raise ZooError(
             f"column {name!r} has {values[i]} at row {i} ({int(bad.sum())} non-finite values)"
         )
     uniq, codes = np.unique(values, return_inverse=True)
@@ -91,7 +93,7 @@ def _check_discrete(discrete: Mapping[str, bool] | None, names) -> dict[str, boo
         return {}
     unknown = [k for k in discrete if k not in names]
     if unknown:
-        raise ValueError(f"discrete names unknown columns {unknown}; columns are {_preview(names)}")
+        raise ZooError(f"discrete names unknown columns {unknown}; columns are {_preview(names)}")
     return {k: bool(v) for k, v in discrete.items()}
 
 
@@ -106,14 +108,14 @@ class _Table:
         for name in names:
             col = _encode(name, columns[name], discrete.get(name))
             if cols and len(col.values) != len(cols[0].values):
-                raise ValueError(
+                raise ZooError(
                     f"columns differ in length: {names[0]!r} has {len(cols[0].values)} values, "
                     f"{name!r} has {len(col.values)}"
                 )
             cols.append(col)
         self.n = len(cols[0].values) if cols else 0
         if cols and self.n < MIN_SAMPLES:
-            raise ValueError(
+            raise ZooError(
                 f"{self.n} samples are too few to test independence (need >= {MIN_SAMPLES})"
             )
         self.index = {name: j for j, name in enumerate(names)}
@@ -320,22 +322,22 @@ def ci_test(
     given = tuple(given)
     unknown = [c for c in (x, y, *given) if c not in columns]
     if unknown:
-        raise ValueError(
+        raise ZooError(
             f"unknown columns {unknown}; the columns are {_preview(columns)}"
             if len(unknown) > 1
             else f"unknown column {unknown[0]!r}; the columns are {_preview(columns)}"
         )
     if x == y:
-        raise ValueError(f"x and y are the same column {x!r}: nothing to test it against")
+        raise ZooError(f"x and y are the same column {x!r}: nothing to test it against")
     for c in (x, y):
         if c in given:
-            raise ValueError(f"column {c!r} is both tested and conditioned on (in given)")
+            raise ZooError(f"column {c!r} is both tested and conditioned on (in given)")
     repeated = sorted({g for g in given if given.count(g) > 1})
     if repeated:
-        raise ValueError(f"given repeats columns {repeated}")
+        raise ZooError(f"given repeats columns {repeated}")
     flags = _check_discrete(discrete, columns)
     table = _Table(columns, (x, y, *given), flags)
     tests, failed = _run(table, x, [y], given)
     if failed:
-        raise ValueError(f"cannot test {x} ⟂ {y}: {failed[0][1]}")
+        raise ZooError(f"cannot test {x} ⟂ {y}: {failed[0][1]}")
     return tests[0]

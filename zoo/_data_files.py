@@ -18,6 +18,8 @@ import numpy as np
 
 from graphs.files import atomic_path
 
+from .errors import ZooError
+
 if TYPE_CHECKING:
     from graphs import DAG
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 def _check_file(path: Path) -> None:
     if not path.is_file():
-        raise ValueError(f"data file not found: {str(path)!r}")
+        raise ZooError(f"data file not found: {str(path)!r}")
 
 
 def load_csv(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
@@ -54,22 +56,22 @@ def load_csv(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
                 if any(cell.strip() for cell in row):
                     rows.append((reader.line_num, [cell.strip() for cell in row]))
     except UnicodeDecodeError as err:
-        raise ValueError(f"{src}: not a UTF-8 text file ({err.reason})") from None
+        raise ZooError(f"{src}: not a UTF-8 text file ({err.reason})") from None
     except csv.Error as err:
-        raise ValueError(f"{src}: not a valid CSV file ({err})") from None
+        raise ZooError(f"{src}: not a valid CSV file ({err})") from None
     if header is None or not any(h.strip() for h in header):
-        raise ValueError(f"{src}: the file is empty (expected a header of variable names)")
+        raise ZooError(f"{src}: the file is empty (expected a header of variable names)")
     names = [h.strip() for h in header]
     for j, name in enumerate(names):
         if not name:
-            raise ValueError(f"{src}: header column {j + 1} has no name")
+            raise ZooError(f"{src}: header column {j + 1} has no name")
         if names.index(name) != j:
-            raise ValueError(f"{src}: column {name!r} appears twice in the header")
+            raise ZooError(f"{src}: column {name!r} appears twice in the header")
     if not rows:
-        raise ValueError(f"{src}: the data are empty (a header but no rows)")
+        raise ZooError(f"{src}: the data are empty (a header but no rows)")
     for line, row in rows:
         if len(row) != len(names):
-            raise ValueError(
+            raise ZooError(
                 f"{src}: line {line} has {len(row)} values but the header names "
                 f"{len(names)} columns"
             )
@@ -88,13 +90,13 @@ def _parse_codes(src: str, name: str, values: list[str], lines: list[int], card=
             code = int(text)
         except ValueError:
             want = f"0..{card - 1}" if card else "0, 1, ..."
-            raise ValueError(
+            raise ZooError(
                 f"{src}: column {name!r}, line {lines[i]}: {text!r} is not an integer state "
                 f"code (expected {want})"
             ) from None
         if code < 0 or (card is not None and code >= card):
             want = "binary (0/1)" if card == 2 else f"0..{card - 1}" if card else "codes >= 0"
-            raise ValueError(
+            raise ZooError(
                 f"{src}: column {name!r}, line {lines[i]}: state code {code} is out of range "
                 f"(expected {want})"
             )
@@ -115,7 +117,7 @@ def _parse_states(src: str, name: str, values: list[str], lines: list[int], stat
     out = np.empty(len(values), dtype=np.int64)
     for i, text in enumerate(values):
         if text not in index:
-            raise ValueError(
+            raise ZooError(
                 f"{src}: column {name!r}, line {lines[i]}: unknown state {text!r}; "
                 f"expected one of {list(states)}"
             )
@@ -126,14 +128,14 @@ def _parse_states(src: str, name: str, values: list[str], lines: list[int], stat
 def _csv_plain(src: str, names: list[str], column: dict, lines: list[int]) -> Dataset:
     labels = [n for n in names if n in _data.LABEL_COLUMNS]
     if len(labels) > 1:
-        raise ValueError(f"{src}: both {labels[0]!r} and {labels[1]!r} look like label columns")
+        raise ZooError(f"{src}: both {labels[0]!r} and {labels[1]!r} look like label columns")
     y = label_card = None
     if labels:
         y = _parse_codes(src, labels[0], column[labels[0]], lines)
         label_card = max(2, int(y.max()) + 1)
     variables = [n for n in names if n not in labels]
     if not variables:
-        raise ValueError(f"{src}: no variable columns besides the label {labels[0]!r}")
+        raise ZooError(f"{src}: no variable columns besides the label {labels[0]!r}")
     x = np.stack([_parse_codes(src, n, column[n], lines) for n in variables], axis=1)
     cards = tuple(max(2, int(c) + 1) for c in x.max(axis=0))
     shape = _data.square_shape(len(variables)) if _pixel_names(variables) else None
@@ -146,13 +148,13 @@ def _csv_dag(src: str, names: list[str], column: dict, lines: list[int], dag: DA
     wanted = observed + labels
     for name in names:
         if name not in wanted:
-            raise ValueError(
+            raise ZooError(
                 f"{src}: column {name!r} is not an observed variable of {dag.name!r} "
                 f"(its variables: {_data._preview(wanted)})"
             )
     for name in wanted:
         if name not in column:
-            raise ValueError(f"{src}: no column for variable {name!r} of {dag.name!r}")
+            raise ZooError(f"{src}: no column for variable {name!r} of {dag.name!r}")
 
     def codes(name: str) -> np.ndarray:
         var, values = dag.variable(name), column[name]
@@ -188,26 +190,24 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
     try:
         loaded = np.load(path, allow_pickle=False)
     except Exception as err:  # numpy raises several kinds for a bad file; report one
-        raise ValueError(f"{src}: cannot read as a NumPy array ({err})") from None
+        raise ZooError(f"{src}: cannot read as a NumPy array ({err})") from None
     y = None
     if isinstance(loaded, np.lib.npyio.NpzFile):
         with loaded:
             if "x" not in loaded.files:
-                raise ValueError(
-                    f"{src}: an .npz file needs an array named 'x' (has {loaded.files})"
-                )
+                raise ZooError(f"{src}: an .npz file needs an array named 'x' (has {loaded.files})")
             x = loaded["x"]
             y = loaded["y"] if "y" in loaded.files else None
     else:
         x = loaded
     if x.ndim != 2:
-        raise ValueError(f"{src}: expected a 2-D array (items, variables), got shape {x.shape}")
+        raise ZooError(f"{src}: expected a 2-D array (items, variables), got shape {x.shape}")
     if x.size == 0:
-        raise ValueError(f"{src}: the data are empty (shape {x.shape})")
+        raise ZooError(f"{src}: the data are empty (shape {x.shape})")
     if dag is not None:
         observed = tuple(n for n in dag.nodes if dag.role(n) == "observed")
         if x.shape[1] != len(observed):
-            raise ValueError(
+            raise ZooError(
                 f"{src}: {x.shape[1]} columns but {dag.name!r} has {len(observed)} observed "
                 "variables"
             )
@@ -236,7 +236,7 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
 def _whole_codes(x: np.ndarray, names, src: str) -> np.ndarray:
     """Check finiteness, wholeness and sign before any cardinality is known."""
     if x.size == 0:
-        raise ValueError(f"{src}: the data are empty (shape {x.shape})")
+        raise ZooError(f"{src}: the data are empty (shape {x.shape})")
     return _data._as_codes(x, names, (np.iinfo(np.int32).max,) * len(names), src)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .errors import ZooError
+
 
 def _program_name(fn: Callable) -> str:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
@@ -32,7 +34,7 @@ def trace(fn: Callable, *args, **kwargs) -> dict[str, dict]:
     from numpyro.infer.initialization import init_to_sample
 
     if not callable(fn):
-        raise ValueError(f"{fn!r} is not callable: a NumPyro program is a Python function")
+        raise ZooError(f"{fn!r} is not callable: a NumPyro program is a Python function")
     name = _program_name(fn)
     records: dict[str, dict] = {}
 
@@ -49,9 +51,9 @@ def trace(fn: Callable, *args, **kwargs) -> dict[str, dict]:
         jax.eval_shape(run)
     except Exception as err:
         msg = " ".join(str(err).split()) or type(err).__name__
-        raise ValueError(f"calling {name} failed: {type(err).__name__}: {msg}") from err
+        raise ZooError(f"calling {name} failed: {type(err).__name__}: {msg}") from err
     if not any(r["type"] == "sample" for r in records.values()):
-        raise ValueError(
+        raise ZooError(
             f"{name} is not a NumPyro program: calling it recorded no numpyro.sample site"
         )
     return records

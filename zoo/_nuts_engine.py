@@ -11,6 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from .errors import ZooError
+
 #: sampler statistics recorded per draw, as ``MCMC``'s ``extra_fields`` name them
 FIELDS = ("diverging", "energy", "num_steps", "accept_prob", "potential_energy")
 
@@ -61,13 +63,13 @@ def model_info(program, kwargs: dict):
     transforms, replay = {}, False
     for name, (kind, observed, fn) in found["trace"].items():
         if kind in ("param", "mutable"):
-            raise ValueError(f"site {name!r}: NUTS here samples programs without param sites")
+            raise ZooError(f"site {name!r}: NUTS here samples programs without param sites")
         if kind == "deterministic":
             replay = True
         if kind != "sample" or observed:
             continue
         if fn.support.is_discrete:
-            raise ValueError(f"site {name!r} is a discrete latent site; NUTS needs it summed out")
+            raise ZooError(f"site {name!r} is a discrete latent site; NUTS needs it summed out")
         if not _constant(fn.support):
             replay = True  # a support computed in the program: constrain by replaying it
         transforms[name] = biject_to(fn.support)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from .cards import Diagnostics, FitCard, FitData, Heldout, Loo, ProgramFitCard, StructureCard
+from .errors import ZooError
 
 
 def fit_card(
@@ -30,7 +31,7 @@ def fit_card(
     from .models import get_family
 
     if test is None:
-        raise ValueError("a family fit's card needs its held-out data (test)")
+        raise ZooError("a family fit's card needs its held-out data (test)")
     spec = get_family(result.model.family)
     return family_card(spec, result.model, result, test, options, data=data)
 

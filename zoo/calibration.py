@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .errors import ZooError
+
 METHODS = ("nuts", "svi", "exact")
 ENGINES = ("reuse", "fit")
 #: most parameter elements ranked per family (chosen evenly over the flattened sites)
@@ -330,7 +332,7 @@ def _exact(model, n_keep: int):
 # -- the run -----------------------------------------------------------------------------------
 def _check_int(name: str, value, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        raise ZooError(f"{name} must be an int >= {low}, got {value!r}")
 
 
 def sbc(
@@ -392,14 +394,16 @@ def sbc(
     import jax
 
     from . import _jax
+
+    _jax.ensure()
     from .models import make_model
 
     options = dict(options or {})
     custom = callable(method)
     if not custom and method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {list(METHODS)}")
+        raise ZooError(f"unknown method {method!r}; expected one of {list(METHODS)}")
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
+        raise ZooError(f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
     _check_int("replications", replications, 2)
     _check_int("n_items", n_items, 1)
     _check_int("draws", draws, 1)
@@ -408,7 +412,7 @@ def sbc(
     settings = dict(DEFAULTS.get(method, {})) if not custom else {}
     unknown = set(fit_kwargs or {}) - set(settings)
     if unknown:
-        raise ValueError(
+        raise ZooError(
             f"unknown fit_kwargs {sorted(unknown)} for method {method!r}; "
             f"expected some of {sorted(settings)}"
         )

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ZooError
+
 #: diagnostics keys present in every fit card (null where the method has no such number)
 DIAGNOSTIC_KEYS = (
     "rhat_max",
@@ -83,17 +85,17 @@ class DataSource:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"Unknown data kind {self.kind!r}; expected one of {list(KINDS)}")
+            raise ZooError(f"Unknown data kind {self.kind!r}; expected one of {list(KINDS)}")
         if self.split is not None and self.split not in SPLITS:
-            raise ValueError(f"Unknown split {self.split!r}; expected one of {list(SPLITS)}")
+            raise ZooError(f"Unknown split {self.split!r}; expected one of {list(SPLITS)}")
         if (self.split == "test") != (self.test is not None):
-            raise ValueError("a DataSource has a test source exactly when its split is 'test'")
+            raise ZooError("a DataSource has a test source exactly when its split is 'test'")
         if self.split == "fraction" and (self.test_fraction is None or self.split_seed is None):
-            raise ValueError("a 'fraction' split needs test_fraction and split_seed")
+            raise ZooError("a 'fraction' split needs test_fraction and split_seed")
         if self.kind == "file" and not self.path:
-            raise ValueError("a 'file' DataSource needs its path")
+            raise ZooError("a 'file' DataSource needs its path")
         if self.kind == "sample" and (self.network is None or self.n is None or self.seed is None):
-            raise ValueError("a 'sample' DataSource needs network, n and seed")
+            raise ZooError("a 'sample' DataSource needs network, n and seed")
 
     def to_json(self) -> dict:
         """This record as its JSON dict."""

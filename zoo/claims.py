@@ -30,6 +30,7 @@ import numpy as np
 from graphs.independence import Statement, local_markov
 
 from ._ci_tests import MAX_LEVELS, MIN_SAMPLES, CITest, _check_discrete, _run, _Table, ci_test
+from .errors import ZooError
 
 if TYPE_CHECKING:  # only the interfaces are needed
     from graphs import DAG
@@ -207,11 +208,11 @@ def check_claims(
         (checked for every node's column).
     """
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+        raise ZooError(f"alpha must be a number in (0, 1), got {alpha!r}")
     if correction not in CORRECTIONS:
-        raise ValueError(f"unknown correction {correction!r}; expected one of {list(CORRECTIONS)}")
+        raise ZooError(f"unknown correction {correction!r}; expected one of {list(CORRECTIONS)}")
     if not isinstance(samples, Mapping):
-        raise ValueError(
+        raise ZooError(
             f"samples must be a mapping of column name -> 1-D array, got "
             f"{type(samples).__name__} (for a zoo Dataset use samples_from_dataset)"
         )
@@ -290,7 +291,7 @@ def samples_from_dataset(data: Dataset, *, label: str = "y") -> dict[str, np.nda
     out = {name: np.asarray(data.x[:, j]) for j, name in enumerate(data.names)}
     if data.y is not None:
         if label in out:
-            raise ValueError(
+            raise ZooError(
                 f"label name {label!r} is also a variable column of {data.source!r}; "
                 f"pass another label="
             )

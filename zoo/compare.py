@@ -16,7 +16,9 @@ tabular families and full SVI fits, SVI learning curves included; ``thorough`` r
 from __future__ import annotations
 
 import math
+import sys
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,7 @@ import numpy as np
 
 from . import models
 from .data import Dataset
+from .errors import ZooError
 from .models import Conjugate, MapFits, PointEstimate
 
 
@@ -211,14 +214,14 @@ def check_families(families, data: Dataset | None = None) -> list[str]:
         if name not in FAMILY_ROWS:
             close = difflib.get_close_matches(name, FAMILY_ROWS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown family {name!r}{hint}; expected some of {list(FAMILY_ROWS)}")
+            raise ZooError(f"unknown family {name!r}{hint}; expected some of {list(FAMILY_ROWS)}")
     if data is None:
         return names
     kept = []
     for name in names:
         problem = _unsupported(name, data)
         if problem and explicit:
-            raise ValueError(f"family {name!r} cannot be fitted: {problem}")
+            raise ZooError(f"family {name!r} cannot be fitted: {problem}")
         if not problem:
             kept.append(name)
     return kept
@@ -258,12 +261,15 @@ def compare(
     ``progress`` receives one line per family as it starts and ends. The same ``seed`` gives
     the same rows and curves.
     """
+    from . import _jax
+
+    _jax.ensure()
     if budget not in BUDGETS:
-        raise ValueError(f"unknown budget {budget!r}; expected one of {list(BUDGETS)}")
+        raise ZooError(f"unknown budget {budget!r}; expected one of {list(BUDGETS)}")
     b = BUDGETS[budget]
     names = check_families(families, train)
     if not names:
-        raise ValueError("no family can be fitted to these data")
+        raise ZooError("no family can be fitted to these data")
     say = progress or (lambda _line: None)
     result = CompareResult(
         [], {}, {}, budget, seed, dict(data or {}), train.shape, fits={}, samples={}
@@ -426,3 +432,13 @@ def _curve(
     if points:  # the full training set: the row's own fit
         points.append({"train_items": train.n_items, "nats_per_item": full, "method": "fit"})
     return points
+
+
+class _Callable(types.ModuleType):
+    """This module, callable as :func:`compare` (``zoo.compare`` is the module and the verb)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Callable

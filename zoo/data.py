@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._data_files import load_csv, load_npy, save_csv
+from .errors import ZooError
 
 if TYPE_CHECKING:  # graphs is light, but data needs only the DAG's interface
     from graphs import DAG
@@ -68,11 +69,9 @@ class Dataset:
     def __post_init__(self) -> None:
         x = np.asarray(self.x)
         if x.ndim != 2:
-            raise ValueError(
-                f"{self.source}: x must be 2-D (items, variables), got shape {x.shape}"
-            )
+            raise ZooError(f"{self.source}: x must be 2-D (items, variables), got shape {x.shape}")
         if x.shape[1] != len(self.names) or len(self.cards) != len(self.names):
-            raise ValueError(
+            raise ZooError(
                 f"{self.source}: {x.shape[1]} columns but {len(self.names)} names and "
                 f"{len(self.cards)} cards"
             )
@@ -80,10 +79,10 @@ class Dataset:
         object.__setattr__(self, "x", x)
         if self.y is not None:
             if self.label_card is None:
-                raise ValueError(f"{self.source}: labels given without label_card")
+                raise ZooError(f"{self.source}: labels given without label_card")
             y = np.asarray(self.y)
             if y.shape != (x.shape[0],):
-                raise ValueError(
+                raise ZooError(
                     f"{self.source}: labels must have shape ({x.shape[0]},), got {y.shape}"
                 )
             y = _as_codes(y[:, None], ("y",), (self.label_card,), self.source)[:, 0]
@@ -116,31 +115,31 @@ class Dataset:
     def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
         """A seeded random split into (train, test)."""
         if not 0 < test_fraction < 1:
-            raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+            raise ZooError(f"test_fraction must be in (0, 1), got {test_fraction}")
         perm = np.random.default_rng(seed).permutation(self.n_items)
         n_test = max(1, int(round(test_fraction * self.n_items)))
         if n_test >= self.n_items:
-            raise ValueError(f"{self.source}: {self.n_items} items are too few to hold some out")
+            raise ZooError(f"{self.source}: {self.n_items} items are too few to hold some out")
         return self.take(perm[n_test:]), self.take(perm[:n_test])
 
 
 def _as_codes(x: np.ndarray, names, cards, source: str) -> np.ndarray:
     """Check that every value is an integer state code in range; name the first bad one."""
     if x.size == 0:
-        raise ValueError(f"{source}: the data are empty (shape {x.shape})")
+        raise ZooError(f"{source}: the data are empty (shape {x.shape})")
     if x.dtype.kind == "b":
         x = x.astype(np.int32)
     if x.dtype.kind not in "iuf":
-        raise ValueError(f"{source}: values must be numbers (state codes), got dtype {x.dtype}")
+        raise ZooError(f"{source}: values must be numbers (state codes), got dtype {x.dtype}")
     if x.dtype.kind == "f":
         bad = ~np.isfinite(x)
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise ValueError(f"{source}: column {names[j]!r} has {x[i, j]} at row {i}")
+            raise ZooError(f"{source}: column {names[j]!r} has {x[i, j]} at row {i}")
         frac = x != np.round(x)
         if frac.any():
             i, j = np.argwhere(frac)[0]
-            raise ValueError(
+            raise ZooError(
                 f"{source}: column {names[j]!r} has non-integer value {x[i, j]} at row {i}"
             )
     cards_arr = np.asarray(cards)
@@ -148,7 +147,7 @@ def _as_codes(x: np.ndarray, names, cards, source: str) -> np.ndarray:
     if out.any():
         i, j = np.argwhere(out)[0]
         kind = "binary (0/1)" if cards[j] == 2 else f"states 0..{cards[j] - 1}"
-        raise ValueError(
+        raise ZooError(
             f"{source}: column {names[j]!r} has value {x[i, j]:g} at row {i}; "
             f"the model expects {kind}"
         )
@@ -198,14 +197,14 @@ def load_data(spec: str | os.PathLike, dag: DAG | None = None, *, seed: int = 0)
         return digits()
     if text == "sample" or text.startswith("sample:"):
         if dag is None or dag.cpds is None:
-            raise ValueError(f"data {text!r} draws from a network's CPDs; this model has none")
+            raise ZooError(f"data {text!r} draws from a network's CPDs; this model has none")
         count = text.partition(":")[2] or str(SAMPLE_DEFAULT)
         if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"data {text!r}: expected sample:N with N a positive integer")
+            raise ZooError(f"data {text!r}: expected sample:N with N a positive integer")
         return sample_network(dag, int(count), seed=seed)
     suffix = Path(text).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(
+        raise ZooError(
             f"unknown data file type {suffix or '(no suffix)'!r} for {text!r}; expected "
             f"'digits', 'sample[:N]' or a file ending in {', '.join(SUFFIXES)}"
         )
@@ -226,7 +225,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
     observed = tuple(n for n in dag.nodes if dag.role(n) == "observed")
     src = data.source
     if data.n_vars != len(observed):
-        raise ValueError(
+        raise ZooError(
             f"{src}: the data have {data.n_vars} columns ({_preview(data.names)}) but "
             f"{dag.name!r} has {len(observed)} observed variables ({_preview(observed)})"
         )
@@ -236,7 +235,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
             x = x[:, [data.names.index(n) for n in observed]]
         elif any(dag.variable(n).states is not None for n in observed):
             bad = next(n for n in data.names if n not in observed)
-            raise ValueError(
+            raise ZooError(
                 f"{src}: column {bad!r} is not a variable of {dag.name!r} "
                 f"(its variables: {_preview(observed)})"
             )
@@ -245,7 +244,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
         var = dag.variable(name)
         have = data.states.get(name)
         if have is not None and var.states is not None and tuple(have) != var.states:
-            raise ValueError(
+            raise ZooError(
                 f"{src}: variable {name!r} has states {list(have)} in the data but "
                 f"{list(var.states)} in {dag.name!r}"
             )
@@ -255,7 +254,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
     if labels:
         card = dag.card(labels[0])
         if y is None:
-            raise ValueError(
+            raise ZooError(
                 f"{src}: {dag.name!r} needs class labels for {labels[0]!r}: a column named "
                 f"{' or '.join(map(repr, LABEL_COLUMNS))} in a CSV file, or 'y' in an .npz file"
             )
@@ -277,9 +276,9 @@ def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
     drawn and dropped.
     """
     if dag.cpds is None:
-        raise ValueError(f"{dag.name!r} carries no CPDs to sample from")
+        raise ZooError(f"{dag.name!r} carries no CPDs to sample from")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"the number of items must be a positive int, got {n!r}")
+        raise ZooError(f"the number of items must be a positive int, got {n!r}")
     # One row of uniforms per item, so the first k items do not depend on n.
     uniforms = np.random.default_rng(seed).random((n, len(dag)))
     values: dict[str, np.ndarray] = {}

@@ -10,9 +10,15 @@ calibration), and exact conjugate draws where a family has them; every result ho
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 import jax
 
+from . import _jax
 from .data import Dataset
+from .errors import ZooError
 from .inference._common import (
     MEMORY_LIMIT,
     check_budget,
@@ -78,6 +84,7 @@ def fit(
     ``progress=True`` shows the iterations on standard error.
     The same ``seed`` gives the same numbers.
     """
+    _jax.ensure()  # host devices and caches, before anything computes
     target = as_target(target, data)
     method = target.default_method if method is None else method
     guide = target.default_guide if guide is None else guide
@@ -87,7 +94,7 @@ def fit(
     if batch_size is not None:
         check_positive(batch_size=batch_size)
         if not target.batches:
-            raise ValueError(f"batch_size applies to the zoo's families, not to {target.name}")
+            raise ZooError(f"batch_size applies to the zoo's families, not to {target.name}")
     target.check(chains * draws)
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     settings["pointwise"] = pointwise
@@ -100,8 +107,16 @@ def fit(
         if target.batches:
             settings["batch_size"] = batch_size
         return svi_fit(target, key, settings, progress)
-    from . import _jax
-
     with _jax.stopwatch() as clock:
         flat = target.exact_draws(key, chains * draws)
     return build(target, "exact", flat, chains, clock, settings)
+
+
+class _Callable(types.ModuleType):
+    """This module, callable as :func:`fit` (``zoo.fit`` is the module and the verb)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return fit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Callable

@@ -35,6 +35,7 @@ from graphs import DAG, Plate, Variable
 
 from ._inspect_card import UNROLL_MAX, card, format_card
 from ._inspect_trace import _arrays, _program_name, trace
+from .errors import ZooError
 
 __all__ = [
     "CHECK_ITEMS",
@@ -134,7 +135,7 @@ def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
         relations = get_model_relations(fn, model_args=args, model_kwargs=kwargs)
     except Exception as err:
         msg = " ".join(str(err).split()) or type(err).__name__
-        raise ValueError(
+        raise ZooError(
             f"could not read the dependencies of {name}: {type(err).__name__}: {msg} "
             "(the program must run on abstract arrays: no Python branching on sampled values)"
         ) from err
@@ -217,7 +218,7 @@ def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
     try:
         dag = DAG(variables, edges, name=name, plates=[p for p in plates if p.members])
     except ValueError as err:
-        raise ValueError(f"{name}: {err}") from err
+        raise ZooError(f"{name}: {err}") from err
     return ProgramStructure(name, dag, sites, data_plates, params)
 
 
@@ -264,7 +265,7 @@ def simulate(
 
     n = n_samples
     if isinstance(n, bool) or not isinstance(n, int) or n < 10:
-        raise ValueError(f"n_samples must be an int >= 10, got {n!r}")
+        raise ZooError(f"n_samples must be an int >= 10, got {n!r}")
     kwargs = dict(kwargs or {})
     st = structure(fn, *args, **kwargs)
     key = jax.random.PRNGKey(seed)
@@ -284,11 +285,11 @@ def simulate(
         held |= st.dag.ancestors(s)
     cols = tuple(c for c in cols if c not in held)
     if not cols:
-        raise ValueError(f"{st.name} has no per-item scalar site to test claims on")
+        raise ZooError(f"{st.name} has no per-item scalar site to test claims on")
     values = dict(fixed or {})
     unknown = [k for k in values if k not in st.sites]
     if unknown:
-        raise ValueError(f"fixed names {unknown} are not sites of {st.name}")
+        raise ZooError(f"fixed names {unknown} are not sites of {st.name}")
     todo = [s for s in st.sites if s in held and s not in values and st.sites[s].role != "observed"]
     if todo:
         prior = Predictive(fn, num_samples=1, return_sites=todo)
@@ -320,6 +321,9 @@ def check(
     program) on ``n_samples`` items simulated from the program (see :func:`simulate`); returns a
     :class:`zoo.claims.ClaimsReport`. Pass a declared DAG to test a claim about the code
     against what the code does."""
+    from . import _jax
+
+    _jax.ensure()
     from .claims import check_claims
 
     columns, own = simulate(

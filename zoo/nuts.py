@@ -39,6 +39,7 @@ import numpy as np
 from . import _jax
 from ._nuts_engine import FIELDS, _functions, chain_mesh, model_info
 from ._nuts_export import _callable, _digest, _export, _read, _write
+from .errors import ZooError
 
 __all__ = [
     "CACHE_SIZE",
@@ -182,7 +183,7 @@ class _Sampler:
         init, advance, constrain = self._compiled
         state, potential = init(key, kwargs, reference)
         if not np.isfinite(np.asarray(potential)).all():
-            raise ValueError(
+            raise ZooError(
                 "NUTS found no starting point with a finite log density and gradient in 100 "
                 "uniform draws on [-2, 2] (unconstrained scale); check the program's priors "
                 "and that the data lie in the likelihood's support"
@@ -248,6 +249,7 @@ def sample(
     trajectories instead of ones sized for the identity. Warm-up still adapts it, and the
     chains still start uniformly in [-2, 2], so the target and the checks are unchanged.
     """
+    _jax.ensure()
     chunk = chunk_size(warmup, draws)
     devices, per_device = layout(chains, _jax.device_count())
     settings = {

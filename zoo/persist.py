@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .cards import DataSource, dumps
+from .errors import ZooError
 
 SVI_FILE = "svi.npz"
 CARD_FILE, IDATA_FILE = "card.json", "idata.nc"
@@ -113,10 +114,10 @@ def load(path: str | os.PathLike) -> SavedFit:
     card_path, idata_path = folder / CARD_FILE, folder / IDATA_FILE
     for p in (card_path, idata_path):
         if not p.is_file():
-            raise ValueError(f"{str(folder)!r} holds no saved fit: {p.name} is missing")
+            raise ZooError(f"{str(folder)!r} holds no saved fit: {p.name} is missing")
     card = json.loads(card_path.read_text(encoding="utf-8"))
     if "family" not in card:
-        raise ValueError(f"{str(card_path)!r} is not a family fit card (no 'family' key)")
+        raise ZooError(f"{str(card_path)!r} is not a family fit card (no 'family' key)")
     from .data import conform
     from .fit import FitResult
     from .models import make_model
@@ -134,7 +135,7 @@ def load(path: str | os.PathLike) -> SavedFit:
     idata = az.from_netcdf(str(idata_path))
     idata.load()
     if idata.log_likelihood["obs"].shape[-1] != train.n_items:
-        raise ValueError(
+        raise ZooError(
             f"{str(folder)!r}: the fit saw {idata.log_likelihood['obs'].shape[-1]} training "
             f"items but its data now have {train.n_items}"
         )
@@ -165,7 +166,7 @@ def _legacy_source(info: dict, seed: int) -> DataSource:
         return DataSource(**origin(train, seed), split="test", test=test)
     if train:
         return DataSource(**origin(train, seed), split="fraction", test_fraction=0.2, split_seed=0)
-    raise ValueError("the card does not say which data the fit saw")
+    raise ZooError("the card does not say which data the fit saw")
 
 
 def _svi_state(folder: Path, model, train, settings: dict):
@@ -176,7 +177,7 @@ def _svi_state(folder: Path, model, train, settings: dict):
 
     path = folder / SVI_FILE
     if not path.is_file():
-        raise ValueError(f"{str(folder)!r}: an SVI fit needs {SVI_FILE}, which is missing")
+        raise ZooError(f"{str(folder)!r}: an SVI fit needs {SVI_FILE}, which is missing")
     with np.load(path) as z:
         elbo = np.asarray(z["elbo"])
         params = {k.split(":", 1)[1]: jnp.asarray(z[k]) for k in z.files if k.startswith("param:")}

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ZooError
 from .inspection import ProgramStructure, structure, trace
 
 SPEC_HINT = "expected path/to/file.py:function"
@@ -42,18 +43,18 @@ def load_program(spec: str) -> Callable:
     """The function named by ``path/to/file.py:function``; ``ValueError`` if either is
     missing, the file does not import, or the name is not a function."""
     if ":" not in spec:
-        raise ValueError(f"program {spec!r}: {SPEC_HINT}")
+        raise ZooError(f"program {spec!r}: {SPEC_HINT}")
     path_text, func = spec.rsplit(":", 1)
     path = Path(path_text)
     if not func.isidentifier():
-        raise ValueError(f"program {spec!r}: {func!r} is not a function name ({SPEC_HINT})")
+        raise ZooError(f"program {spec!r}: {func!r} is not a function name ({SPEC_HINT})")
     if not path.is_file():
-        raise ValueError(f"program file {path_text!r} not found")
+        raise ZooError(f"program file {path_text!r} not found")
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     modname = f"_zoo_program_{digest}"
     loader = importlib.util.spec_from_file_location(modname, path)
     if loader is None or loader.loader is None:
-        raise ValueError(f"program file {path_text!r} is not a Python file")
+        raise ZooError(f"program file {path_text!r} is not a Python file")
     module = importlib.util.module_from_spec(loader)
     sys.modules[modname] = module
     try:
@@ -61,7 +62,7 @@ def load_program(spec: str) -> Callable:
     except Exception as err:
         sys.modules.pop(modname, None)
         msg = " ".join(str(err).split())
-        raise ValueError(
+        raise ZooError(
             f"program file {path_text!r} failed to import: {type(err).__name__}: {msg}"
         ) from err
     if not hasattr(module, func):
@@ -72,10 +73,10 @@ def load_program(spec: str) -> Callable:
             if near
             else f"; functions there: {', '.join(names) or 'none'}"
         )
-        raise ValueError(f"function {func!r} not found in {path_text!r}{hint}")
+        raise ZooError(f"function {func!r} not found in {path_text!r}{hint}")
     fn = getattr(module, func)
     if not callable(fn):
-        raise ValueError(f"{spec!r} is not a function")
+        raise ZooError(f"{spec!r} is not a function")
     return fn
 
 
@@ -83,13 +84,13 @@ def read_data(path: str | os.PathLike) -> dict:
     """A JSON object mapping names to numbers, (nested) lists or strings."""
     p = Path(path)
     if not p.is_file():
-        raise ValueError(f"data file {str(path)!r} not found")
+        raise ZooError(f"data file {str(path)!r} not found")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"data file {str(path)!r} is not valid JSON: {err}") from err
+        raise ZooError(f"data file {str(path)!r} is not valid JSON: {err}") from err
     if not isinstance(data, dict):
-        raise ValueError(f"data file {str(path)!r} must hold a JSON object (name -> value)")
+        raise ZooError(f"data file {str(path)!r} must hold a JSON object (name -> value)")
     return data
 
 
@@ -97,21 +98,21 @@ def _as_value(key: str, value):
     """JSON values as program inputs: numbers stay numbers, lists become arrays."""
     if isinstance(value, bool | int | float | str) or value is None:
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"data key {key!r} is {value}: NaN and inf are not data")
+            raise ZooError(f"data key {key!r} is {value}: NaN and inf are not data")
         return value
     if isinstance(value, list):
         try:
             arr = np.asarray(value)
         except ValueError as err:
-            raise ValueError(f"data key {key!r}: ragged lists do not form an array") from err
+            raise ZooError(f"data key {key!r}: ragged lists do not form an array") from err
         if arr.dtype == object or arr.dtype.kind not in "biuf":
-            raise ValueError(f"data key {key!r}: expected numbers, got {arr.dtype} values")
+            raise ZooError(f"data key {key!r}: expected numbers, got {arr.dtype} values")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise ValueError(f"data key {key!r} holds NaN or inf")
+            raise ZooError(f"data key {key!r} holds NaN or inf")
         if arr.dtype.kind == "b":
             arr = arr.astype(np.int32)
         return arr.astype(np.int32) if arr.dtype.kind in "iu" else arr.astype(np.float32)
-    raise ValueError(f"data key {key!r}: unsupported JSON value of type {type(value).__name__}")
+    raise ZooError(f"data key {key!r}: unsupported JSON value of type {type(value).__name__}")
 
 
 @dataclass
@@ -166,7 +167,7 @@ def bind(fn: Callable, data: Mapping | None = None, *, name: str | None = None) 
         near = [n for n in names if n.lower() == k.lower()]  # a case slip first
         near = near or difflib.get_close_matches(k, names, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise ValueError(
+        raise ZooError(
             f"data key {k!r} matches no argument of {name} ({', '.join(params) or 'none'}) "
             f"and no sample site ({', '.join(sites)}){hint}"
         )
@@ -185,7 +186,7 @@ def _check_shapes(name: str, tr: dict) -> None:
             continue
         want, got = rec["shape"], rec["value_shape"]
         if want != got:
-            raise ValueError(
+            raise ZooError(
                 f"{name}: observed site {sname!r} has data of shape {got} but its "
                 f"distribution has shape {want}; they would broadcast into a wrong answer "
                 "(reshape the data, e.g. an (N, 1) array to (N,))"
@@ -207,13 +208,13 @@ def check_fittable(bound: BoundProgram) -> None:
     st = bound.structure
     latent = st.latent
     if not latent:
-        raise ValueError(
+        raise ZooError(
             f"{bound.name} samples no latent site: every site is observed, so there is "
             "nothing to infer"
         )
     discrete = [n for n in latent if st.sites[n].discrete]
     if discrete:
-        raise ValueError(
+        raise ZooError(
             f"{bound.name}: latent site {discrete[0]!r} is discrete; NUTS and SVI need it "
             "summed out in the program (logsumexp over its states)"
         )

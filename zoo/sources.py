@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .cards import DataSource, FitData
 from .data import Dataset, digits_split, load_data
+from .errors import ZooError
 
 #: the held-out share and split seed of every fit without --test (one split for all seeds)
 TEST_FRACTION, SPLIT_SEED = 0.2, 0
@@ -56,7 +57,7 @@ def _read(source: DataSource, dag) -> Dataset:
         data = load_data("digits")
     elif source.kind == "sample":
         if dag is not None and dag.name != source.network:
-            raise ValueError(
+            raise ZooError(
                 f"the fit's data were sampled from {source.network!r}, but the model's network "
                 f"is {dag.name!r}"
             )
@@ -64,7 +65,7 @@ def _read(source: DataSource, dag) -> Dataset:
     else:
         data = load_data(source.path, dag)
     if source.n is not None and data.n_items != source.n:
-        raise ValueError(
+        raise ZooError(
             f"{data.source}: the fit saw {source.n} items but the data now have {data.n_items}"
         )
     return data

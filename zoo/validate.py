@@ -11,6 +11,8 @@ import argparse
 import numbers
 from collections.abc import Callable, Collection
 
+from .errors import ZooError
+
 
 def _is_int(value) -> bool:
     # bool is an int to Python, never a count to a user; NumPy integers are counts
@@ -21,7 +23,7 @@ def positive_int(name: str, value) -> int:
     """``value`` as an ``int`` if it is an integer >= 1 (a bool is not);
     ``"{name} must be a positive int, got {value!r}"`` otherwise."""
     if not _is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+        raise ZooError(f"{name} must be a positive int, got {value!r}")
     return int(value)
 
 
@@ -30,7 +32,7 @@ def int_at_least(name: str, value, low: int, *, noun: str = "int") -> int:
     ``"{name} must be an {noun} >= {low}, got {value!r}"`` otherwise. ``noun`` keeps the
     wording of callers whose messages users and tests already know (``"integer"``)."""
     if not _is_int(value) or value < low:
-        raise ValueError(f"{name} must be an {noun} >= {low}, got {value!r}")
+        raise ZooError(f"{name} must be an {noun} >= {low}, got {value!r}")
     return int(value)
 
 
@@ -38,7 +40,7 @@ def fraction(name: str, value) -> float:
     """``value`` as a ``float`` if it is a number strictly between 0 and 1 (a bool is not);
     ``"{name} must be a number in (0, 1), got {value!r}"`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+        raise ZooError(f"{name} must be a number in (0, 1), got {value!r}")
     return float(value)
 
 
@@ -46,7 +48,7 @@ def choice(value, allowed: Collection, what: str):
     """``value`` if it is one of ``allowed``;
     ``"unknown {what} {value!r}; expected one of {list(allowed)}"`` otherwise."""
     if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}; expected one of {list(allowed)}")
+        raise ZooError(f"unknown {what} {value!r}; expected one of {list(allowed)}")
     return value
 
 
@@ -57,9 +59,9 @@ def some_of(values, allowed: Collection, what: str, plural: str) -> tuple:
     values = tuple(values)
     for value in values:
         if value not in allowed:
-            raise ValueError(f"unknown {what} {value!r}; expected some of {list(allowed)}")
+            raise ZooError(f"unknown {what} {value!r}; expected some of {list(allowed)}")
     if not values:
-        raise ValueError(f"{plural} must name at least one {what}")
+        raise ZooError(f"{plural} must name at least one {what}")
     return values
 
 

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import ZooError
 from ._run import SIZES, AnalysisResult
 from .anomaly import run_anomaly
 from .double_counting import run_double_counting
@@ -57,7 +58,7 @@ def get_analysis(name: str) -> Callable[..., AnalysisResult]:
 
         close = difflib.get_close_matches(str(name), ANALYSES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(
+        raise ZooError(
             f"unknown analysis {name!r}{hint}; expected one of {list(ANALYSES)}"
         ) from None
 

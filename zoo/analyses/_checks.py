@@ -7,6 +7,8 @@ import math
 
 from zoo.validate import int_at_least
 
+from ..errors import ZooError
+
 
 def check_int(name: str, value, low: int = 1) -> int:
     """An integer >= ``low`` (the analyses' wording: "must be an integer >= ...")."""
@@ -18,13 +20,13 @@ def check_sizes(name: str, values, low: int = 1) -> tuple[int, ...]:
     try:
         items = tuple(values)
     except TypeError:
-        raise ValueError(f"{name} must be a sequence of integers, got {values!r}") from None
+        raise ZooError(f"{name} must be a sequence of integers, got {values!r}") from None
     if not items:
-        raise ValueError(f"{name} must not be empty")
+        raise ZooError(f"{name} must not be empty")
     for v in items:
         check_int(f"each of {name}", v, low)
     if any(b <= a for a, b in zip(items, items[1:], strict=False)):
-        raise ValueError(f"{name} must be strictly increasing, got {list(items)}")
+        raise ZooError(f"{name} must be strictly increasing, got {list(items)}")
     return tuple(int(v) for v in items)
 
 
@@ -33,10 +35,10 @@ def check_fractions(name: str, values, low: float = 0.0, high: float = 1.0) -> t
     try:
         items = tuple(float(v) for v in values)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sequence of numbers, got {values!r}") from None
+        raise ZooError(f"{name} must be a sequence of numbers, got {values!r}") from None
     if not items:
-        raise ValueError(f"{name} must not be empty")
+        raise ZooError(f"{name} must not be empty")
     for v in items:
         if not (math.isfinite(v) and low <= v < high):
-            raise ValueError(f"each of {name} must lie in [{low}, {high}), got {v}")
+            raise ZooError(f"each of {name} must lie in [{low}, {high}), got {v}")
     return items

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import ZooError
+
 # -- data helpers -------------------------------------------------------------------------
 
 
@@ -31,7 +33,7 @@ def nested_subsets(
     y = np.asarray(y)
     counts = np.bincount(y, minlength=classes)[:classes]
     if (counts == 0).any():
-        raise ValueError(f"class {int(np.flatnonzero(counts == 0)[0])} has no items to train on")
+        raise ZooError(f"class {int(np.flatnonzero(counts == 0)[0])} has no items to train on")
     order = rng.permutation(len(y))
     rank = np.empty(len(y))
     for k in range(classes):

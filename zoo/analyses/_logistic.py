@@ -30,7 +30,9 @@ import numpyro
 import numpyro.distributions as dist
 from threadpoolctl import threadpool_limits
 
-from zoo import _jax  # noqa: F401  (XLA's host-device flag, set before the backend starts)
+from zoo import _jax
+
+from ..errors import ZooError
 
 BIAS_SCALE = 10.0
 STEPS = 500  # Adam steps of SVI, then Newton steps
@@ -207,9 +209,9 @@ def _cho_solve(chol: np.ndarray, g: np.ndarray) -> np.ndarray:
 def _as_features(x, d: int) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != d:
-        raise ValueError(f"expected features of shape (items, {d}), got {x.shape}")
+        raise ZooError(f"expected features of shape (items, {d}), got {x.shape}")
     if not np.isfinite(x).all():
-        raise ValueError("logistic regression needs complete features (impute NaN first)")
+        raise ZooError("logistic regression needs complete features (impute NaN first)")
     return x
 
 
@@ -229,21 +231,22 @@ def fit_logistic(
     item indices each fit trains on (default: one fit on all items). ``pad_items`` fixes the
     padded item count (so several calls share one compiled fit).
     """
+    _jax.ensure()  # host devices before the first computation
     x = np.asarray(x, dtype=np.float32)
     shared = x.ndim == 2
     xs = x[None] if shared else x
     y = np.asarray(y)
     ys = y[None] if y.ndim == 1 else y
     if not np.isfinite(xs).all():
-        raise ValueError("logistic regression needs complete features (impute NaN first)")
+        raise ZooError("logistic regression needs complete features (impute NaN first)")
     if classes < 2:
-        raise ValueError(f"classes must be >= 2, got {classes}")
+        raise ZooError(f"classes must be >= 2, got {classes}")
     if ys.min() < 0 or ys.max() >= classes:
-        raise ValueError(f"labels must lie in 0..{classes - 1}")
+        raise ZooError(f"labels must lie in 0..{classes - 1}")
     n_items, d = xs.shape[1], xs.shape[2]
     subsets = [np.arange(n_items)] if subsets is None else [np.asarray(s) for s in subsets]
     if not shared and len(xs) != len(subsets):
-        raise ValueError(f"{len(xs)} designs for {len(subsets)} fits")
+        raise ZooError(f"{len(xs)} designs for {len(subsets)} fits")
     biggest = max(len(s) for s in subsets)
     n = _bucket(max(biggest, pad_items or 0), ITEM_BUCKET)
     d_pad = _bucket(d, FEATURE_BUCKET)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import models as _models
+from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import binary_dataset, split_indices
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
@@ -104,18 +105,18 @@ def run_anomaly(
     )
     for f in s["families"]:
         if f not in FAMILIES:
-            raise ValueError(f"unknown family {f!r}; expected some of {list(FAMILIES)}")
+            raise ZooError(f"unknown family {f!r}; expected some of {list(FAMILIES)}")
     if not s["families"]:
-        raise ValueError("families must name at least one family")
+        raise ZooError("families must name at least one family")
     inl = sorted(set(s["inliers"]))
     if not inl or not all(isinstance(c, int | np.integer) and 0 <= c <= 9 for c in inl):
-        raise ValueError(f"inliers must be digit classes 0..9, got {list(s['inliers'])}")
+        raise ZooError(f"inliers must be digit classes 0..9, got {list(s['inliers'])}")
     if len(inl) == 10:
-        raise ValueError("inliers must leave at least one digit class out")
+        raise ZooError("inliers must leave at least one digit class out")
     s["inliers"] = tuple(int(c) for c in inl)
     check_sizes("flipped", s["flipped"], 1)
     if s["flipped"][-1] > 64:
-        raise ValueError(f"at most 64 pixels can be flipped, got {s['flipped'][-1]}")
+        raise ZooError(f"at most 64 pixels can be flipped, got {s['flipped'][-1]}")
     for key in ("components", "svi_steps", "draws"):
         check_int(key, s[key])
     say = reporter(progress, "anomaly")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import (
     error_rate,
@@ -135,9 +136,9 @@ def run_double_counting(
     check_int("test_items", s["test_items"], 10)
     check_sizes("copies", s["copies"], 0)
     if s["copies"][0] != 0:
-        raise ValueError(f"copies must start at 0 (the corpus as generated), got {s['copies']}")
+        raise ZooError(f"copies must start at 0 (the corpus as generated), got {s['copies']}")
     if len(VOCABULARY) + s["copies"][-1] > 64:
-        raise ValueError(f"at most {64 - len(VOCABULARY)} copies, got {s['copies'][-1]}")
+        raise ZooError(f"at most {64 - len(VOCABULARY)} copies, got {s['copies'][-1]}")
     say = reporter(progress, "double-counting")
     from ._logistic import fit_logistic, sklearn_logistic
 

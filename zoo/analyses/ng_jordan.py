@@ -35,6 +35,7 @@ import numpy as np
 
 from zoo.validate import some_of
 
+from ..errors import ZooError
 from ._checks import check_fractions, check_int, check_sizes
 from ._common import error_rate, naive_bayes_fit, nested_subsets, split_indices
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
@@ -77,7 +78,7 @@ def load(name: str):
 
         raw = load_breast_cancer()
         return raw.data, raw.target.astype(np.int32), 2, _at_train_median
-    raise ValueError(f"unknown dataset {name!r}; expected some of {list(DATASETS)}")
+    raise ZooError(f"unknown dataset {name!r}; expected some of {list(DATASETS)}")
 
 
 def _as_is(x, _train):
@@ -129,9 +130,9 @@ def run_ng_jordan(
     check_sizes("sizes", s["sizes"], 2)
     check_fractions("test_fraction", [s["test_fraction"]], 0.05, 0.95)
     if not isinstance(s["stratify"], bool):
-        raise ValueError(f"stratify must be True or False, got {s['stratify']!r}")
+        raise ZooError(f"stratify must be True or False, got {s['stratify']!r}")
     if not (isinstance(s["prior_scale"], int | float) and s["prior_scale"] > 0):
-        raise ValueError(f"prior_scale must be a positive number, got {s['prior_scale']!r}")
+        raise ZooError(f"prior_scale must be a positive number, got {s['prior_scale']!r}")
     say = reporter(progress, "ng-jordan")
     table, summary = [], {}
     for k, name in enumerate(s["datasets"]):

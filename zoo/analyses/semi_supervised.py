@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import NaiveBayesPosterior, logsumexp, naive_bayes_fit, nested_subsets, softmax
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
@@ -128,7 +129,7 @@ def run_semi_supervised(
 
     train, test = digits_split()
     if s["labels"][-1] > train.n_items:
-        raise ValueError(f"labels must be at most {train.n_items}, got {s['labels'][-1]}")
+        raise ZooError(f"labels must be at most {train.n_items}, got {s['labels'][-1]}")
     say = reporter(progress, "semi-supervised")
     acc = {m: np.zeros((s["repeats"], len(s["labels"]))) for m in MODELS}
     for r in range(s["repeats"]):

@@ -8,18 +8,20 @@ import sys
 
 import numpy as np
 
+from ..errors import ZooError
+
 
 def check_choice(value: str, allowed, what: str) -> None:
     """``ValueError`` naming the choices unless ``value`` is one of ``allowed``."""
     if value not in allowed:
-        raise ValueError(f"Unknown {what} {value!r}; expected one of {list(allowed)}")
+        raise ZooError(f"Unknown {what} {value!r}; expected one of {list(allowed)}")
 
 
 def check_positive(**values) -> None:
     """``ValueError`` unless every value is a positive int."""
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+            raise ZooError(f"{name} must be a positive int, got {v!r}")
 
 
 #: the most memory a fit's draws may take before it is refused up front (bytes)
@@ -36,7 +38,7 @@ def check_memory(params: int, total_draws: int, items: int) -> None:
     """Refuse up front, with the estimate, a fit whose draws would not fit in memory."""
     need = memory_estimate(params, total_draws, items)
     if need > MEMORY_LIMIT:
-        raise ValueError(
+        raise ZooError(
             f"this fit would need about {need / 2**30:.1f} GiB for {total_draws:,} draws of "
             f"{params:,} parameters and {items:,} items' log-likelihoods (limit "
             f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); ask for fewer chains or draws"
@@ -47,7 +49,7 @@ def check_budget(chains, warmup, draws, steps, target_accept) -> None:
     """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
     check_positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
     if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept}")
+        raise ZooError(f"target_accept must be in (0, 1), got {target_accept}")
 
 
 def progress_printer(what: str):

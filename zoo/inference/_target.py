@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..data import Dataset
+from ..errors import ZooError
 from ..models._base import Model, as_numpy
 from ._common import check_memory
 
@@ -68,7 +69,7 @@ def check_exact(model) -> None:
     from ..models import Conjugate
 
     if not isinstance(model, Conjugate):
-        raise ValueError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
+        raise ZooError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
 
 
 class FamilyTarget:
@@ -226,7 +227,7 @@ def as_target(target, data: Dataset | None) -> FamilyTarget | ProgramTarget:
 
     if isinstance(target, BoundProgram):
         if data is not None:
-            raise ValueError("a bound program carries its data: pass data=None")
+            raise ZooError("a bound program carries its data: pass data=None")
         return ProgramTarget(target)
     if not hasattr(target, "program_kwargs"):
         raise TypeError(
@@ -234,5 +235,5 @@ def as_target(target, data: Dataset | None) -> FamilyTarget | ProgramTarget:
             f"got {type(target).__name__}"
         )
     if data is None:
-        raise ValueError(f"fitting {target.family} needs data (a zoo.data.Dataset)")
+        raise ZooError(f"fitting {target.family} needs data (a zoo.data.Dataset)")
     return FamilyTarget(target, data)

@@ -16,6 +16,7 @@ import pkgutil
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..errors import ZooError
 from ._base import Classifier, Conjugate, Family, MapFits, Model, PointEstimate
 from ._spec import FamilySpec, Row
 
@@ -50,11 +51,11 @@ def register(spec: FamilySpec, *, replace: bool = False) -> FamilySpec:
     if spec.model is None or not issubclass(spec.model, Family):
         raise TypeError(f"family {spec.name!r}: model must be a zoo.models.Family subclass")
     if spec.name in _REGISTRY and not replace:
-        raise ValueError(f"family {spec.name!r} is already registered")
+        raise ZooError(f"family {spec.name!r} is already registered")
     taken = {r.name: s.name for s in _REGISTRY.values() if s.name != spec.name for r in s.rows}
     for row in spec.rows or ():
         if row.name in taken:
-            raise ValueError(
+            raise ZooError(
                 f"family {spec.name!r}: row {row.name!r} is already a row of {taken[row.name]!r}"
             )
     _REGISTRY[spec.name] = spec
@@ -90,9 +91,7 @@ def get_family(name: str) -> FamilySpec:
 
         close = difflib.get_close_matches(name, list(FAMILIES), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(
-            f"unknown family {name!r}{hint}; expected one of {list(FAMILIES)}"
-        ) from None
+        raise ZooError(f"unknown family {name!r}{hint}; expected one of {list(FAMILIES)}") from None
 
 
 def model_options(spec: FamilySpec) -> set[str]:
@@ -117,7 +116,7 @@ def make_model(name: str, **options: Any) -> Family:
     allowed = model_options(spec)
     unknown = sorted(k for k in options if k not in allowed)
     if unknown:  # a misspelt option is never silently ignored
-        raise ValueError(
+        raise ZooError(
             f"family {name!r} takes no option {unknown[0]!r}; its options: "
             f"{', '.join(sorted(allowed))}"
         )

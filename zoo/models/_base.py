@@ -30,6 +30,7 @@ from graphs import DAG
 
 from .._lazy import jax, jnp
 from ..data import Dataset
+from ..errors import ZooError
 
 if TYPE_CHECKING:
     from . import FamilySpec
@@ -98,18 +99,18 @@ class Family(abc.ABC):
         """Raise ``ValueError`` when ``data`` does not fit this model's variables."""
         want = self.observed
         if data.n_vars != len(want):
-            raise ValueError(
+            raise ZooError(
                 f"{self.family}: the data have {data.n_vars} columns but the model has "
                 f"{len(want)} observed variables"
             )
         if tuple(data.names) != want:
             diff = next((a, b) for a, b in zip(data.names, want, strict=True) if a != b)
-            raise ValueError(
+            raise ZooError(
                 f"{self.family}: data column {diff[0]!r} does not match model variable {diff[1]!r}"
             )
         for name, card in zip(data.names, data.cards, strict=True):
             if card != self.dag.card(name):
-                raise ValueError(
+                raise ZooError(
                     f"{self.family}: variable {name!r} has {card} states in the data but "
                     f"{self.dag.card(name)} in the model"
                 )
@@ -139,7 +140,7 @@ class Family(abc.ABC):
 
     def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
         """Program arguments for minibatch SVI (families with a per-item likelihood)."""
-        raise ValueError(
+        raise ZooError(
             f"{self.family} computes its likelihood from counts (O(parameters) per step); "
             "minibatching does not apply"
         )

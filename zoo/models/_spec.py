@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import graphs
 from graphs import DAG
 
+from ..errors import ZooError
+
 if TYPE_CHECKING:
     from ..data import Dataset
     from ._base import Family
@@ -85,7 +87,7 @@ class FamilySpec:
 
     def __post_init__(self) -> None:
         if self.classes not in (None, "labels", "setting"):
-            raise ValueError(
+            raise ZooError(
                 f"family {self.name!r}: classes must be None, 'labels' or 'setting', "
                 f"got {self.classes!r}"
             )

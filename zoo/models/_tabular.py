@@ -22,6 +22,7 @@ from graphs import DAG
 
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset
+from ..errors import ZooError
 from ._base import Conjugate, Draws, Family, as_numpy, chunked, pick_draws
 
 
@@ -39,11 +40,11 @@ class TabularModel(Family, Conjugate, abstract=True):
         super().__init__(dag)
         latent = dag.with_role("latent")
         if latent:
-            raise ValueError(f"a tabular model observes every variable; {latent} are latent")
+            raise ZooError(f"a tabular model observes every variable; {latent} are latent")
         if len(dag.with_role("label")) > 1:
-            raise ValueError("at most one label variable is supported")
+            raise ZooError("at most one label variable is supported")
         if not alpha > 0:
-            raise ValueError(f"alpha (the Dirichlet concentration) must be > 0, got {alpha}")
+            raise ZooError(f"alpha (the Dirichlet concentration) must be > 0, got {alpha}")
         self.alpha = float(alpha)
         nodes = dag.nodes
         self.cards = sorted({dag.card(n) for n in nodes})
@@ -79,9 +80,9 @@ class TabularModel(Family, Conjugate, abstract=True):
         for n, i in self._col.items():
             if self.dag.role(n) == "label":
                 if data.y is None:
-                    raise ValueError(f"{self.family}: the data carry no labels for {n!r}")
+                    raise ZooError(f"{self.family}: the data carry no labels for {n!r}")
                 if data.label_card != self.dag.card(n):
-                    raise ValueError(
+                    raise ZooError(
                         f"{self.family}: labels have {data.label_card} classes, the model "
                         f"{self.dag.card(n)}"
                     )
@@ -210,7 +211,7 @@ class TabularModel(Family, Conjugate, abstract=True):
         (the data's own labels, if any, are ignored)."""
         label = self.label
         if label is None:
-            raise ValueError(f"{self.family} has no label variable")
+            raise ZooError(f"{self.family} has no label variable")
         filled = data if data.y is not None else _with_dummy_labels(data, self.dag.card(label))
         values = self.full_values(filled)
         col = self._col[label]

@@ -51,6 +51,7 @@ from graphs import DAG
 
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset, square_shape
+from ..errors import ZooError
 from ._base import Draws, Family, MapFits, as_numpy, chunked, pick_draws
 from ._spec import FamilySpec, Row
 
@@ -87,17 +88,17 @@ class Autoregressive(Family, MapFits):
         mask_seed: int = 0,
     ) -> None:
         if conditional not in CONDITIONALS:
-            raise ValueError(f"unknown conditional {conditional!r}; expected one of {CONDITIONALS}")
+            raise ZooError(f"unknown conditional {conditional!r}; expected one of {CONDITIONALS}")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; expected one of {ACTIVATIONS}")
+            raise ZooError(f"unknown activation {activation!r}; expected one of {ACTIVATIONS}")
         _positive_int(hidden=hidden, masks=masks)
         prior_scale = PRIOR_SCALE[conditional] if prior_scale is None else prior_scale
         for name, v in (("prior_scale", prior_scale), ("bias_scale", bias_scale)):
             ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
             if not (ok and math.isfinite(v) and v > 0):
-                raise ValueError(f"{name} must be a positive number, got {v!r}")
+                raise ZooError(f"{name} must be a positive number, got {v!r}")
         if conditional == "logistic" and masks != 1:
-            raise ValueError("masks > 1 (a mixture of orderings) needs conditional='neural'")
+            raise ZooError("masks > 1 (a mixture of orderings) needs conditional='neural'")
         order = _complete_order(dag)
         if ordering is not None:
             order = _permutation(ordering, len(dag))
@@ -203,7 +204,7 @@ class Autoregressive(Family, MapFits):
         x = self._x(data)
         sizes = [int(m) for m in sizes]
         if not sizes or min(sizes) < 1 or max(sizes) > x.shape[0]:
-            raise ValueError(f"sizes must lie in 1..{x.shape[0]}, got {sizes}")
+            raise ZooError(f"sizes must lie in 1..{x.shape[0]}, got {sizes}")
         masks = jnp.asarray(np.arange(x.shape[0])[None, :] < np.asarray(sizes)[:, None])
         key = jax.random.PRNGKey(seed)
         radius = 0.1 if self.conditional == "neural" else 0.0
@@ -308,7 +309,7 @@ class Autoregressive(Family, MapFits):
         """
         params = self._params()
         if x is None and n_items is None:
-            raise ValueError("program needs the data x or a number of items n_items")
+            raise ZooError("program needs the data x or a number of items n_items")
         items = int(x.shape[0]) if x is not None else int(n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             obs = None
@@ -321,7 +322,7 @@ class Autoregressive(Family, MapFits):
         each variable's logit computed from the sites before it only (the net is run once
         per variable, so this is for inspection at small sizes, not for fitting)."""
         if self.masks != 1:
-            raise ValueError(
+            raise ZooError(
                 "the loop form needs one ordering (masks=1); a mixture of "
                 "orderings has no single per-variable factorisation"
             )
@@ -374,7 +375,7 @@ class Autoregressive(Family, MapFits):
     def weight_matrix(self, params: dict) -> np.ndarray:
         """The logistic ``W`` of one draw as ``(n, n)``, ``W[i, j]`` the weight of x_j on x_i."""
         if self.conditional != "logistic":
-            raise ValueError("weight_matrix is the logistic conditional's W")
+            raise ZooError("weight_matrix is the logistic conditional's W")
         return as_numpy(self.dense({k: jnp.asarray(v) for k, v in params.items()})["w_direct"][0].T)
 
 
@@ -415,7 +416,7 @@ def _distribution() -> type:
 def _positive_int(**values) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+            raise ZooError(f"{name} must be a positive int, got {v!r}")
 
 
 @jit(static_argnums=(0, 4, 5))
@@ -450,25 +451,25 @@ def _map_adam(model, x, masks, init, steps: int, lr: float):
 def _permutation(ordering, n: int) -> list[int]:
     order = [int(i) for i in ordering]
     if sorted(order) != list(range(n)):
-        raise ValueError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
+        raise ZooError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
     return order
 
 
 def _complete_order(dag: DAG) -> list[int]:
     """The variable order of a complete DAG over binary observed variables; else ValueError."""
     if len(dag) < 2:
-        raise ValueError(f"an autoregressive model needs at least 2 variables, got {len(dag)}")
+        raise ZooError(f"an autoregressive model needs at least 2 variables, got {len(dag)}")
     for node in dag.nodes:
         if dag.role(node) != "observed":
-            raise ValueError(f"autoregressive: every variable is observed; {node!r} is not")
+            raise ZooError(f"autoregressive: every variable is observed; {node!r} is not")
         if dag.card(node) != 2:
-            raise ValueError(
+            raise ZooError(
                 f"autoregressive: variables are binary; {node!r} has {dag.card(node)} states"
             )
     topo = dag.topological_order()
     for k, node in enumerate(topo):
         if len(dag.parents(node)) != k:
-            raise ValueError(
+            raise ZooError(
                 f"autoregressive: the DAG must be complete (x_i <- every earlier x_j); "
                 f"{node!r} has {len(dag.parents(node))} parents, expected {k}"
             )

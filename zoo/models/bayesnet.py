@@ -11,6 +11,7 @@ from typing import Any
 import graphs
 from graphs import DAG
 
+from ..errors import ZooError
 from ._spec import FamilySpec
 from ._tabular import TabularModel
 
@@ -25,7 +26,7 @@ def build(dag: DAG, alpha: float = 1.0, **_: Any) -> BayesNet:
 
 def _dag(network: str | None = None, bif: str | None = None, **_: Any) -> DAG:
     if (network is None) == (bif is None):
-        raise ValueError("bayesnet needs exactly one of --network NAME or --bif FILE")
+        raise ZooError("bayesnet needs exactly one of --network NAME or --bif FILE")
     return graphs.load_network(network) if network else graphs.from_bif(bif)
 
 

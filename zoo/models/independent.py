@@ -11,6 +11,7 @@ from typing import Any
 import graphs
 from graphs import DAG
 
+from ..errors import ZooError
 from ._spec import FamilySpec
 from ._tabular import TabularModel
 
@@ -21,7 +22,7 @@ class Independent(TabularModel):
 
 def build(dag: DAG, alpha: float = 1.0, **_: Any) -> Independent:
     if dag.edges:
-        raise ValueError("full independence takes a DAG without edges")
+        raise ZooError("full independence takes a DAG without edges")
     return Independent(dag, alpha=alpha)
 
 

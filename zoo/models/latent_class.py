@@ -42,6 +42,7 @@ from graphs import DAG
 
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset
+from ..errors import ZooError
 from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
 from ._spec import FamilySpec
 
@@ -71,24 +72,24 @@ class LatentClass(Family, PointEstimate):
     def __init__(self, dag: DAG, alpha: float = 1.0) -> None:
         super().__init__(dag)
         if dag.with_role("latent") != ("z",):
-            raise ValueError(
+            raise ZooError(
                 f"latent-class needs exactly one latent node 'z', got {dag.with_role('latent')}"
             )
         if dag.with_role("label"):
-            raise ValueError("latent-class has no label variable")
+            raise ZooError("latent-class has no label variable")
         for v in self.observed:
             if dag.card(v) != 2:
-                raise ValueError(
+                raise ZooError(
                     f"latent-class models binary variables; {v!r} has card {dag.card(v)}"
                 )
             if dag.parents(v) != ("z",):
-                raise ValueError(
+                raise ZooError(
                     f"every observed variable has parent 'z' only; {v!r} has {dag.parents(v)}"
                 )
         if dag.parents("z"):
-            raise ValueError("the latent class 'z' is a root node")
+            raise ZooError("the latent class 'z' is a root node")
         if not alpha > 0:
-            raise ValueError(f"alpha (the Dirichlet/Beta concentration) must be > 0, got {alpha}")
+            raise ZooError(f"alpha (the Dirichlet/Beta concentration) must be > 0, got {alpha}")
         self.alpha = float(alpha)
         self.K = dag.card("z")
         self.n = len(self.observed)
@@ -103,7 +104,7 @@ class LatentClass(Family, PointEstimate):
     # -- data ---------------------------------------------------------------------------------
     def check_training(self, data: Dataset) -> None:
         if self.K > data.n_items:
-            raise ValueError(
+            raise ZooError(
                 f"latent-class: K = {self.K} classes is more than the {data.n_items} items; "
                 "some classes could hold no item at all (use --classes <= items)"
             )
@@ -348,11 +349,11 @@ def em(
     """
     x = np.asarray(data.x if isinstance(data, Dataset) else data, dtype=np.float64)
     if x.ndim != 2 or not np.isin(x, (0.0, 1.0)).all():
-        raise ValueError("em needs a 2-D 0/1 matrix (items x variables)")
+        raise ZooError("em needs a 2-D 0/1 matrix (items x variables)")
     if isinstance(K, bool) or not isinstance(K, int | np.integer) or K < 1:
-        raise ValueError(f"K must be a positive int, got {K!r}")
+        raise ZooError(f"K must be a positive int, got {K!r}")
     if not alpha > 0:
-        raise ValueError(f"alpha must be > 0, got {alpha}")
+        raise ZooError(f"alpha must be > 0, got {alpha}")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     best = None

@@ -15,6 +15,7 @@ import graphs
 from graphs import DAG
 
 from ..data import Dataset
+from ..errors import ZooError
 from ._spec import FamilySpec, Row
 from ._tabular import TabularModel
 
@@ -30,7 +31,7 @@ def build(dag: DAG, alpha: float = 1.0, **_: Any) -> MarkovChain:
 def _grid_side(n: int) -> int:
     side = math.isqrt(n)
     if side * side != n:
-        raise ValueError(f"--grid needs a square image: n={n} is not a perfect square")
+        raise ZooError(f"--grid needs a square image: n={n} is not a perfect square")
     return side
 
 

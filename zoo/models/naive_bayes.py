@@ -21,6 +21,7 @@ from graphs import DAG
 
 from .._lazy import jax, jnp
 from ..data import Dataset
+from ..errors import ZooError
 from ._base import Classifier, Draws, as_numpy
 from ._spec import FamilySpec
 from ._tabular import TabularModel
@@ -48,7 +49,7 @@ class NaiveBayes(TabularModel, Classifier):
 
     def accuracy(self, draws: Draws, data: Dataset) -> float:
         if data.y is None:
-            raise ValueError("accuracy needs labelled data")
+            raise ZooError("accuracy needs labelled data")
         return float(np.mean(self.predict_proba(draws, data).argmax(axis=1) == data.y))
 
 

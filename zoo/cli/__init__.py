@@ -1,0 +1,96 @@
+"""The ``zoo`` command: the parser, built from one module per command, and the exit codes.
+
+``list``, ``show`` and ``dsep`` read structure only and never import JAX; ``fit`` imports it
+once the data and options have passed their checks. The user's mistakes (a
+:class:`~zoo.errors.ZooError`, a :class:`~graphs.errors.GraphError`, a usage error, an
+``OSError`` on a path the user named) end with one line on stderr that names the problem and
+exit code 2, never a traceback, and nothing written. Anything else is a bug: its traceback
+shows (exit code 1 from the console script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import USER_ERRORS, ZooError
+from . import analyze, compare, dsep, fit, inspect_, list_, show
+
+EXIT_USAGE = 2
+
+# in the order of `zoo --help` and the docs' CLI reference
+_COMMANDS = {
+    "list": list_,
+    "show": show,
+    "dsep": dsep,
+    "fit": fit,
+    "compare": compare,
+    "inspect": inspect_,
+    "analyze": analyze,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise ZooError(message)
+
+
+def _parser() -> _Parser:
+    """The ``zoo`` parser (the docs' CLI reference walks it)."""
+    parser = _Parser(prog="zoo", description="A zoo of generative models: structure, fits, cards.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in _COMMANDS.values():
+        command.add_parser(sub)
+    return parser
+
+
+def _named_by_user(err: OSError, args: argparse.Namespace | None) -> bool:
+    """Whether ``err`` is about a path the user named (or one inside such a folder)."""
+    if args is None or err.filename is None:
+        return False
+    values = []
+    for value in vars(args).values():
+        values += value if isinstance(value, list) else [value]
+    named = set()
+    for value in values:
+        if isinstance(value, str | os.PathLike) and str(value):
+            named.add(os.path.abspath(value))
+            named.add(os.path.abspath(str(value).rsplit(":", 1)[0]))  # FILE.py:FUNCTION
+    for filename in (err.filename, err.filename2):
+        if filename is None:
+            continue
+        path = os.path.abspath(os.fsdecode(filename))
+        if any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in named):
+            return True
+    return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``zoo`` command; returns the exit code (2 for the user's mistakes)."""
+    args = None
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            raise ZooError(
+                f"missing COMMAND; expected one of {', '.join(_COMMANDS)} (see zoo --help)"
+            )
+        _COMMANDS[args.command].run(args)
+    except OSError as err:
+        if not _named_by_user(err, args):
+            raise
+        _error(err)
+        return EXIT_USAGE
+    except USER_ERRORS as err:
+        _error(err)
+        return EXIT_USAGE
+    return 0
+
+
+def _error(err: Exception) -> None:
+    message = " ".join(str(err).split())
+    print(f"zoo: error: {message}", file=sys.stderr)
+
+
+__all__ = ["main"]

@@ -1,0 +1,67 @@
+"""Argument types and the family options shared by ``show``, ``dsep`` and ``fit``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..models import get_family
+from ..options import given_options
+
+#: the family options, as ``argparse`` dests
+OPTION_NAMES = ("n", "classes", "order", "grid", "conditional", "hidden", "network", "bif")
+
+
+def int_at_least(low: int, what: str):
+    """An ``argparse`` type: an integer >= ``low``; ``what`` names the flag in errors."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{what} must be >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def positive_float(what: str):
+    """An ``argparse`` type: a finite number > 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{what} must be a positive number, got {text}")
+        return value
+
+    return parse
+
+
+def add_family_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("family options (each family takes the ones it lists in `zoo list`)")
+    g.add_argument(
+        "--n", type=int_at_least(1, "--n"), help="variables (default 64; fit: the data's width)"
+    )
+    g.add_argument("--classes", type=int_at_least(2, "--classes"), help="classes K (default 10)")
+    g.add_argument("--order", type=int_at_least(1, "--order"), help="Markov order k (default 1)")
+    g.add_argument("--grid", action="store_true", default=None, help="2-D neighbourhood chain")
+    g.add_argument("--conditional", choices=["logistic", "neural"], help="autoregressive form")
+    g.add_argument("--hidden", type=int_at_least(1, "--hidden"), help="MADE hidden units (64)")
+    g.add_argument("--network", metavar="NAME", help="a pgmpy bundled network, e.g. alarm")
+    g.add_argument("--bif", metavar="FILE", help="a BIF file")
+
+
+def given(spec, args: argparse.Namespace) -> dict:
+    """The family options on the command line, checked against the family."""
+    return given_options(spec, {k: getattr(args, k) for k in OPTION_NAMES})
+
+
+def build(family: str, args: argparse.Namespace):
+    """(spec, DAG, options) of ``family`` with the options on the command line."""
+    spec = get_family(family)
+    options = given(spec, args)
+    return spec, spec.build(**options), options

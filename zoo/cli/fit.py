@@ -1,0 +1,177 @@
+"""``zoo fit FAMILY``: fit a family to data and print its card (diagnostics and held-out
+score); ``--out`` saves the fit. A program (``FILE.py:FUNCTION``) goes to
+:mod:`zoo.cli.fit_program`.
+
+Every check on the data and options runs before JAX is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..models import FAMILIES, get_family
+from ..options import family_options
+from ._args import add_family_options, given, int_at_least, positive_float
+from ._shared import check_out, note, warn
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("fit", help="fit a family to data: its card with diagnostics and score")
+    p.add_argument(
+        "family",
+        metavar="FAMILY|FILE.py:FUNCTION",
+        help=f"one of {', '.join(FAMILIES)}, or your own NumPyro program (--data: a JSON "
+        "file whose keys name its arguments and observed sites)",
+    )
+    add_family_options(p)
+    g = p.add_argument_group("data")
+    g.add_argument(
+        "--data",
+        metavar="digits|sample[:N]|PATH",
+        help="training data: the bundled digits (the default; held-out items are its fixed "
+        "360-item split), N items drawn from a network's CPDs (the default for bayesnet), "
+        "or a .csv/.npy/.npz file; for a program, a .json file",
+    )
+    g.add_argument(
+        "--test",
+        metavar="PATH",
+        help="held-out data (default: a seeded 20 percent of --data, or the digits split)",
+    )
+    g = p.add_argument_group("inference")
+    g.add_argument("--method", choices=["nuts", "svi", "exact"], help="default: the family's")
+    g.add_argument("--chains", type=int_at_least(1, "--chains"), help="chains (default 4)")
+    g.add_argument("--warmup", type=int_at_least(1, "--warmup"), help="warmup (default 1000)")
+    g.add_argument("--draws", type=int_at_least(1, "--draws"), help="draws per chain (1000)")
+    g.add_argument("--steps", type=int_at_least(1, "--steps"), help="SVI steps (default 3000)")
+    g.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    g.add_argument(
+        "--guide", choices=["normal", "map", "lowrank"], help="SVI guide (default: the family's)"
+    )
+    g.add_argument("--learning-rate", type=positive_float("--learning-rate"), help="Adam (0.01)")
+    g.add_argument("--batch-size", type=int_at_least(1, "--batch-size"), help="SVI minibatch")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="save idata.nc (ArviZ InferenceData), card.json and figures (PNG) in DIR",
+    )
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
+
+
+def _fit_data(args, source_dag):
+    """(train, test, description) before any model exists; the DAG only lends state names."""
+    from ..data import digits_split, load_data
+
+    default = "digits" if source_dag is None else "sample"
+    name = args.data or default
+    if name == "digits" and args.test is None:
+        train, test = digits_split()
+        return train, test, {"train": "digits", "test": "digits", "split": "fixed digits split"}
+    train = load_data(name, source_dag, seed=args.seed)
+    if args.test is not None:
+        test = load_data(args.test, source_dag, seed=args.seed + 1)
+        return train, test, {"train": train.source, "test": test.source, "split": "--test"}
+    train, test = train.split(0.2, seed=0)  # seed 0, not --seed: one split for every fit
+    split = "a seeded 20 percent split, seed 0"
+    return train, test, {"train": train.source, "test": train.source, "split": split}
+
+
+def _note_constant(train) -> None:
+    same = (train.x == train.x[:1]).all(axis=0)
+    constant = [n for n, c in zip(train.names, same, strict=True) if c]
+    if constant:
+        shown = ", ".join(constant[:8]) + (
+            f", ... ({len(constant)} in all)" if len(constant) > 8 else ""
+        )
+        note(f"note: constant in the training data (their posteriors rest on one value): {shown}")
+
+
+def run(args) -> None:
+    from ..programs import is_program_spec
+
+    if is_program_spec(args.family):
+        from .fit_program import run as run_program
+
+        run_program(args)
+        return
+    from ..card import fit_card, format_fit_card
+    from ..data import conform
+
+    spec = get_family(args.family)
+    options = given(spec, args)
+    out = check_out(args.out) if args.out else None
+    # A family without --n (bayesnet) has its variables, and their states, before the data.
+    source_dag = None if "n" in spec.options else spec.build(**options)
+    train, test, data_info = _fit_data(args, source_dag)
+    options = family_options(spec, options, train, test)
+    dag = spec.build(**options)
+    renamed = train.names
+    train, test = conform(train, dag), conform(test, dag)
+    if tuple(renamed) != train.names:
+        note(f"columns {', '.join(renamed[:3])}, ... read as {', '.join(train.names[:3])}, ...")
+
+    from .. import setup  # JAX from here on
+    from ..fit import fit
+    from ..models import make_model
+
+    setup()
+    model = make_model(spec.name, **options)
+    model.check_data(train)
+    model.check_data(test)
+    model.check_training(train)
+    _note_constant(train)
+    method = args.method or model.default_method
+    kwargs = {
+        k: getattr(args, k)
+        for k in ("chains", "warmup", "draws", "steps", "guide", "learning_rate", "batch_size")
+        if getattr(args, k) is not None
+    }
+    progress = sys.stderr.isatty() and not args.json
+    note(
+        f"fitting {spec.name} ({train.n_vars} variables) to {train.n_items:,} items by "
+        f"{method} (seed {args.seed}) ..."
+    )
+    result = fit(model, train, method=args.method, seed=args.seed, progress=progress, **kwargs)
+    note(f"fitted in {result.seconds['total']:.1f} s; diagnostics and held-out score ...")
+    data_info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
+    card = fit_card(spec, model, result, test, options, data=data_info)
+    warn(card["diagnostics"])
+    text = json.dumps(card, indent=2, ensure_ascii=False)
+    if out is not None:
+        from ..figures import fit_figures
+
+        write_out(out, result, text, fit_figures(result, train.shape, seed=args.seed))
+    print(text if args.json else format_fit_card(card))
+
+
+def write_out(out: Path, result, card_json: str, figures: dict) -> None:
+    """idata.nc, card.json and the figures, each written to a temporary name and renamed.
+    (To be replaced by ``zoo.persist.save``.)"""
+    import numpy as np
+
+    import graphs
+    from graphs.files import atomic_path
+
+    from ..saved import SVI_FILE, svi_arrays
+
+    out.mkdir(parents=True, exist_ok=True)
+    writes = [
+        ("idata.nc", lambda tmp: result.idata.to_netcdf(str(tmp))),
+        ("card.json", lambda tmp: tmp.write_text(card_json + "\n", encoding="utf-8")),
+    ]
+    arrays = svi_arrays(result) if result.data is not None else None
+    if arrays is not None:  # zoo.load needs the guide and the ELBO to redo the checks
+
+        def write_svi(tmp):
+            with open(tmp, "wb") as fh:  # a file object: savez would append .npz to a name
+                np.savez(fh, **arrays)
+
+        writes.append((SVI_FILE, write_svi))
+    for name, write in writes:
+        with atomic_path(out / name) as tmp:
+            write(tmp)
+    for name, fig in figures.items():
+        graphs.save_figure(fig, out / name)
+    names = [name for name, _ in writes] + list(figures)
+    note(f"wrote {out}/: {', '.join(names)}")

@@ -1,0 +1,52 @@
+"""``zoo fit FILE.py:FUNCTION``: fit the user's own NumPyro program by NUTS or SVI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..errors import ZooError
+from ._args import OPTION_NAMES
+from ._shared import check_out, load_bound, note, warn
+from .fit import write_out
+
+_FAMILY_ONLY = ("test", "guide", "batch_size")
+
+
+def run(args) -> None:
+    from .. import setup
+    from ..programs import check_fittable, fit_card, fit_program, format_fit
+
+    given = [f"--{k}" for k in OPTION_NAMES if getattr(args, k) is not None]
+    given += [f"--{k.replace('_', '-')}" for k in _FAMILY_ONLY if getattr(args, k) is not None]
+    if given:
+        raise ZooError(f"option {given[0]} applies to the zoo's families, not to a program")
+    if args.method == "exact":
+        raise ZooError("method 'exact' needs a conjugate family; a program takes nuts or svi")
+    out = check_out(args.out) if args.out else None
+    setup()  # before the program's module imports and runs JAX
+    bound = load_bound(args.family, args.data)
+    kwargs = {
+        k: getattr(args, k)
+        for k in ("chains", "warmup", "draws", "steps", "learning_rate")
+        if getattr(args, k) is not None
+    }
+    method = args.method or "nuts"
+    check_fittable(bound)
+    note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
+    progress = sys.stderr.isatty() and not args.json
+    result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
+    card = fit_card(bound, result, args.family)
+    warn(card["diagnostics"])
+    text = json.dumps(card, indent=2, ensure_ascii=False)
+    if out is not None:
+        import graphs
+
+        from ..figures import elbo_figure, rank_figure
+
+        figures = {"dag.png": graphs.draw_dag(bound.structure.dag)}
+        figures["ranks.png" if method == "nuts" else "elbo.png"] = (
+            rank_figure(result) if method == "nuts" else elbo_figure(result.elbo)
+        )
+        write_out(out, result, text, figures)
+    print(text if args.json else format_fit(card))

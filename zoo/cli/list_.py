@@ -1,0 +1,33 @@
+"""``zoo list``: the families, their factorisations, parameter formulas and options."""
+
+from __future__ import annotations
+
+import json
+
+from ..models import FAMILIES
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("list", help="the families, their factorisations and parameter formulas")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args) -> None:
+    rows = [
+        {
+            "name": s.name,
+            "title": s.title,
+            "factorisation": s.factorisation,
+            "params": s.formula,
+            "options": [f"--{o}" for o in s.options],
+        }
+        for s in FAMILIES.values()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        print(f"{r['name']:<15} {r['title']}")
+        print(f"{'':<15} {r['factorisation']}")
+        print(f"{'':<15} params: {r['params']}")
+        print(f"{'':<15} options: {' '.join(r['options'])}\n")
