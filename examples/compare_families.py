@@ -60,6 +60,7 @@ def frontier(rows: list[dict]) -> list[str]:
 def run(args: argparse.Namespace, out: Path) -> tuple[dict, list[str]]:
     from zoo.compare import check_families, compare
     from zoo.data import digits_split
+    from zoo.figures import compare_figures
     from zoo.report import format_table, write_report
 
     budget = args.budget or SIZES[args.size]
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, list[str]]:
     note(f"comparing {len(families)} families on {train.n_items:,} digits ({budget} budget) ...")
     result = compare(train, test, families, budget=budget, seed=args.seed, progress=note, data=info)
     note("writing the report ...")
-    files = write_report(result, out)
+    files = write_report(result, out, compare_figures(result))
     print(format_table(result.rows, result.timings))
 
     front = frontier(result.rows)

@@ -41,9 +41,8 @@ def save(fit, folder: str | os.PathLike, *, card, figures: dict | None = None) -
     computed here because a family's needs its held-out data), ``svi.npz`` for an SVI family
     fit, and ``figures`` (file name -> matplotlib figure). Each file is written under a
     temporary name and renamed. Returns the names written."""
-    from graphs._files import atomic_path
-
     import graphs
+    from graphs.files import atomic_path
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)

@@ -92,19 +92,15 @@ def _write_text(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_report(result: CompareResult, out_dir, figures: dict | None = None) -> list[str]:
+def write_report(result: CompareResult, out_dir, figures: dict) -> list[str]:
     """Write ``results.json``, ``timings.json``, the figures and ``index.html`` into
     ``out_dir`` (each under a temporary name, then renamed); returns the file names.
 
     ``figures`` (file name -> matplotlib figure) are those of
-    :func:`zoo.figures.compare_figures`, drawn from the fits when not given.
+    :func:`zoo.figures.compare_figures` (this layer only writes).
     """
     import graphs
 
-    if figures is None:  # the old call; callers draw them first (zoo.figures)
-        from .figures import compare_figures
-
-        figures = compare_figures(result)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, fig in figures.items():

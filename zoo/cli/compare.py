@@ -58,6 +58,8 @@ def run(args) -> None:
         train, test, families, budget=args.budget, seed=args.seed, progress=note, data=info
     )
     note("writing the report ...")
-    names = write_report(result, out)
+    from .. import figures
+
+    names = write_report(result, out, figures.compare_figures(result))
     note(f"wrote {out}/: {len(names)} files; open {out / 'index.html'}")
     print(results_json(result).rstrip() if args.json else format_table(result.rows, result.timings))

@@ -7,9 +7,7 @@ Every check on the data and options runs before JAX is imported.
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from ..models import FAMILIES, get_family
 from ..options import family_options
@@ -59,24 +57,6 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
-def _fit_data(args, source_dag):
-    """(train, test, description) before any model exists; the DAG only lends state names."""
-    from ..data import digits_split, load_data
-
-    default = "digits" if source_dag is None else "sample"
-    name = args.data or default
-    if name == "digits" and args.test is None:
-        train, test = digits_split()
-        return train, test, {"train": "digits", "test": "digits", "split": "fixed digits split"}
-    train = load_data(name, source_dag, seed=args.seed)
-    if args.test is not None:
-        test = load_data(args.test, source_dag, seed=args.seed + 1)
-        return train, test, {"train": train.source, "test": test.source, "split": "--test"}
-    train, test = train.split(0.2, seed=0)  # seed 0, not --seed: one split for every fit
-    split = "a seeded 20 percent split, seed 0"
-    return train, test, {"train": train.source, "test": train.source, "split": split}
-
-
 def _note_constant(train) -> None:
     same = (train.x == train.x[:1]).all(axis=0)
     constant = [n for n, c in zip(train.names, same, strict=True) if c]
@@ -95,15 +75,17 @@ def run(args) -> None:
 
         run_program(args)
         return
-    from ..card import fit_card, format_fit_card
+    from ..card import format_card
     from ..data import conform
+    from ..sources import describe, open_data
 
     spec = get_family(args.family)
     options = given(spec, args)
     out = check_out(args.out) if args.out else None
     # A family without --n (bayesnet) has its variables, and their states, before the data.
     source_dag = None if "n" in spec.options else spec.build(**options)
-    train, test, data_info = _fit_data(args, source_dag)
+    train, test, source = open_data(args.data, args.test, source_dag, seed=args.seed)
+    data_info = describe(source, train, test)
     options = family_options(spec, options, train, test)
     dag = spec.build(**options)
     renamed = train.names
@@ -111,7 +93,9 @@ def run(args) -> None:
     if tuple(renamed) != train.names:
         note(f"columns {', '.join(renamed[:3])}, ... read as {', '.join(train.names[:3])}, ...")
 
-    from .. import setup  # JAX from here on
+    from .. import save, setup  # JAX from here on
+    from ..assess import fit_card
+    from ..cards import dumps
     from ..fit import fit
     from ..models import make_model
 
@@ -134,44 +118,12 @@ def run(args) -> None:
     )
     result = fit(model, train, method=args.method, seed=args.seed, progress=progress, **kwargs)
     note(f"fitted in {result.seconds['total']:.1f} s; diagnostics and held-out score ...")
-    data_info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
-    card = fit_card(spec, model, result, test, options, data=data_info)
-    warn(card["diagnostics"])
-    text = json.dumps(card, indent=2, ensure_ascii=False)
+    card = fit_card(result, test, options=options, data=data_info)
+    warn(card.diagnostics.to_json())
     if out is not None:
         from ..figures import fit_figures
 
-        write_out(out, result, text, fit_figures(result, train.shape, seed=args.seed))
-    print(text if args.json else format_fit_card(card))
-
-
-def write_out(out: Path, result, card_json: str, figures: dict) -> None:
-    """idata.nc, card.json and the figures, each written to a temporary name and renamed.
-    (To be replaced by ``zoo.persist.save``.)"""
-    import numpy as np
-
-    import graphs
-    from graphs.files import atomic_path
-
-    from ..saved import SVI_FILE, svi_arrays
-
-    out.mkdir(parents=True, exist_ok=True)
-    writes = [
-        ("idata.nc", lambda tmp: result.idata.to_netcdf(str(tmp))),
-        ("card.json", lambda tmp: tmp.write_text(card_json + "\n", encoding="utf-8")),
-    ]
-    arrays = svi_arrays(result) if result.data is not None else None
-    if arrays is not None:  # zoo.load needs the guide and the ELBO to redo the checks
-
-        def write_svi(tmp):
-            with open(tmp, "wb") as fh:  # a file object: savez would append .npz to a name
-                np.savez(fh, **arrays)
-
-        writes.append((SVI_FILE, write_svi))
-    for name, write in writes:
-        with atomic_path(out / name) as tmp:
-            write(tmp)
-    for name, fig in figures.items():
-        graphs.save_figure(fig, out / name)
-    names = [name for name, _ in writes] + list(figures)
-    note(f"wrote {out}/: {', '.join(names)}")
+        figures = fit_figures(result, train.shape, seed=args.seed)
+        names = save(result, out, card=card, figures=figures)
+        note(f"wrote {out}/: {', '.join(names)}")
+    print(dumps(card) if args.json else format_card(card))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 from ..errors import ZooError
 from ._args import OPTION_NAMES
 from ._shared import check_out, load_bound, note, warn
-from .fit import write_out
 
 _FAMILY_ONLY = ("test", "guide", "batch_size")
 
 
 def run(args) -> None:
-    from .. import setup
-    from ..programs import check_fittable, fit_card, fit_program, format_fit
+    from .. import save, setup
+    from ..assess import fit_card
+    from ..card import format_card
+    from ..cards import dumps
+    from ..programs import check_fittable, fit_program
 
     given = [f"--{k}" for k in OPTION_NAMES if getattr(args, k) is not None]
     given += [f"--{k.replace('_', '-')}" for k in _FAMILY_ONLY if getattr(args, k) is not None]
@@ -36,9 +37,8 @@ def run(args) -> None:
     note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
     progress = sys.stderr.isatty() and not args.json
     result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
-    card = fit_card(bound, result, args.family)
-    warn(card["diagnostics"])
-    text = json.dumps(card, indent=2, ensure_ascii=False)
+    card = fit_card(result, program=args.family)
+    warn(card.diagnostics.to_json())
     if out is not None:
         import graphs
 
@@ -48,5 +48,6 @@ def run(args) -> None:
         figures["ranks.png" if method == "nuts" else "elbo.png"] = (
             rank_figure(result) if method == "nuts" else elbo_figure(result.elbo)
         )
-        write_out(out, result, text, figures)
-    print(text if args.json else format_fit(card))
+        names = save(result, out, card=card, figures=figures)
+        note(f"wrote {out}/: {', '.join(names)}")
+    print(dumps(card) if args.json else format_card(card))
