@@ -84,6 +84,7 @@ class Family(abc.ABC):
     # -- structure ------------------------------------------------------------------------
     @property
     def observed(self) -> tuple[str, ...]:
+        """The observed variables, in DAG order (the data's columns)."""
         return tuple(n for n in self.dag.nodes if self.dag.role(n) == "observed")
 
     @abc.abstractmethod

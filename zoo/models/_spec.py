@@ -36,6 +36,7 @@ class Row:
 
     @property
     def anomaly_name(self) -> str | None:
+        """The row's name in the anomaly analysis, or ``None`` when it is not scored there."""
         if self.anomaly is True:
             return self.name
         return self.anomaly or None
