@@ -37,19 +37,36 @@ NUTS, SVI and exact draws go through one code path.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ._sbc_plot import plot_ranks
+from ._sbc_samplers import _exact, _Nuts, _Svi, _ViaFit
+from ._sbc_stats import MAX_SCALARS, chi2_uniform, holm, ranks_of, scalar_picks
 from .errors import ZooError
+
+__all__ = [
+    "ALPHA",
+    "DEFAULTS",
+    "ENGINES",
+    "MAX_SCALARS",
+    "METHODS",
+    "SBCResult",
+    "chi2_uniform",
+    "holm",
+    "plot_ranks",
+    "quantities",
+    "ranks_of",
+    "sbc",
+    "scalar_picks",
+    "simulate_from_prior",
+]
 
 METHODS = ("nuts", "svi", "exact")
 ENGINES = ("reuse", "fit")
-#: most parameter elements ranked per family (chosen evenly over the flattened sites)
-MAX_SCALARS = 20
 #: Holm-combined p-value below which a family x method fails
 ALPHA = 0.01
 #: defaults per method; ``fit_kwargs`` overrides them
@@ -141,63 +158,6 @@ class SBCResult:
         return out
 
 
-# -- rank statistics -----------------------------------------------------------------------
-def ranks_of(truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Rank of each ``truth[q]`` among ``draws[:, q]``: draws below it, plus a uniform share
-    of the ties (so that discrete or repeated draws, e.g. a MAP point, stay uniform under
-    calibration instead of piling at 0)."""
-    truth = np.asarray(truth, dtype=np.float64)
-    draws = np.asarray(draws, dtype=np.float64)
-    below = (draws < truth).sum(axis=0)
-    ties = (draws == truth).sum(axis=0)
-    return below + rng.integers(0, ties + 1)
-
-
-def chi2_uniform(
-    ranks: np.ndarray, n_ranks: int, bins: int | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Chi-square test that each column of ``ranks`` is uniform on ``0..n_ranks - 1``.
-
-    ``bins`` defaults to the most (at most 20) that keep every expected count >= 5. Bins
-    split the rank values as evenly as integers allow and each expects ``R x width /
-    n_ranks``, so unequal widths stay exact. Returns (histograms, expected, chi2, p).
-    """
-    from scipy import stats
-
-    ranks = np.asarray(ranks)
-    reps = ranks.shape[0]
-    if bins is None:
-        bins = max(2, min(20, reps // 5, n_ranks))
-    edges = np.floor(np.linspace(0, n_ranks, bins + 1)).astype(int)
-    expected = reps * np.diff(edges) / n_ranks
-    which = np.searchsorted(edges, ranks, side="right") - 1
-    hist = np.stack([np.bincount(which[:, q], minlength=bins) for q in range(ranks.shape[1])])
-    chi2 = ((hist - expected) ** 2 / expected).sum(axis=1)
-    return hist, expected, chi2, stats.chi2.sf(chi2, bins - 1)
-
-
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (valid under any dependence)."""
-    p = np.asarray(pvalues, dtype=np.float64)
-    order = np.argsort(p)
-    m = len(p)
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
-# -- what is ranked ------------------------------------------------------------------------
-def scalar_picks(sizes: Mapping[str, int], limit: int = MAX_SCALARS) -> list[tuple[str, int]]:
-    """At most ``limit`` (site, flat index) pairs, evenly spaced over the sites in sorted
-    order: deterministic, and covering every site when there are few."""
-    flat = [(s, i) for s in sorted(sizes) for i in range(sizes[s])]
-    if len(flat) <= limit:
-        return flat
-    idx = np.unique(np.round(np.linspace(0, len(flat) - 1, limit)).astype(int))
-    return [flat[i] for i in idx]
-
-
 def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], np.ndarray]:
     """Names and ``(L + 1, Q)`` values of the ranked quantities: row 0 the truth, then
     the ``L`` posterior draws."""
@@ -224,109 +184,6 @@ def simulate_from_prior(model, key, n_items: int):
     """(data, truth) with the truth drawn from the *fitting* prior, in the program's layout
     (:meth:`~zoo.models.Family.simulate_prior`)."""
     return model.simulate_prior(key, n_items)
-
-
-class _Nuts:
-    """NUTS as :func:`zoo.fit.fit` runs it (:func:`zoo.nuts.sample`, whose compiled sampler
-    takes the data as an argument, so every replication after the first reuses it)."""
-
-    def __init__(self, model, settings: dict, n_keep: int) -> None:
-        self.model, self.settings, self.n_keep = model, settings, n_keep
-        self.divergences = 0
-
-    def __call__(self, data, key) -> dict:
-        from .inference._nuts import nuts_draws
-        from .inference._target import FamilyTarget
-
-        s = self.settings
-        samples, stats, _ = nuts_draws(
-            FamilyTarget(self.model, data),
-            key,
-            chains=s["chains"],
-            warmup=s["warmup"],
-            draws=math.ceil(self.n_keep * s["thin"] / s["chains"]),
-            target_accept=s["target_accept"],
-        )
-        self.divergences += int(stats["diverging"].sum())
-        sites = self.model.param_sites()
-        return {
-            k: _thin(np.asarray(v).reshape(-1, *v.shape[2:]), self.n_keep)
-            for k, v in samples.items()
-            if k in sites
-        }
-
-
-class _Svi:
-    """One :class:`zoo.inference._svi.SviRunner` (the SVI loop :func:`zoo.fit.fit` runs,
-    compiled with the data as its argument) reused across replications."""
-
-    def __init__(self, model, settings: dict, n_keep: int) -> None:
-        from .fit import make_guide
-
-        self.model, self.settings, self.n_keep = model, settings, n_keep
-        self.guide = None
-        self._make = lambda opts: make_guide(settings["guide"], model.program, **opts)
-
-    def _setup(self, data) -> None:
-        from .inference._svi import SviRunner
-
-        # one guide serves every replication: no start fitted to one data set
-        opts = self.model.shared_guide_options(data)
-        self.guide = self._make(opts)
-        s = self.settings
-        self.runner = SviRunner(
-            self.model.program, self.guide, s["learning_rate"], s["steps"], jit_draws=True
-        )
-
-    def __call__(self, data, key) -> dict:
-        import jax
-
-        if self.guide is None:
-            self._setup(data)
-        kwargs = self.model.program_kwargs(data)
-        k_init, k_draw = jax.random.split(key)
-        params, _ = self.runner.run(k_init, kwargs)
-        post = self.runner.draw(k_draw, params, self.n_keep, kwargs)
-        sites = self.model.param_sites()
-        return {k: v for k, v in post.items() if k in sites}
-
-
-class _ViaFit:
-    """:func:`zoo.fit.fit` per replication (recompiles each time): the cross-check path."""
-
-    def __init__(self, model, method: str, settings: dict, n_keep: int) -> None:
-        self.model, self.method, self.n_keep = model, method, n_keep
-        self.kwargs = {k: v for k, v in settings.items() if k != "thin"}
-        if method == "nuts":
-            chains = settings["chains"]
-            self.kwargs["draws"] = math.ceil(n_keep * settings["thin"] / chains)
-        else:
-            self.kwargs.update(chains=1, draws=n_keep)
-
-    def __call__(self, data, key) -> dict:
-        from .fit import fit
-
-        seed = int(np.asarray(key)[-1])
-        result = fit(self.model, data, self.method, seed=seed, **self.kwargs)
-        return {k: _thin(np.asarray(v), self.n_keep) for k, v in result.draws().items()}
-
-
-def _thin(v: np.ndarray, n_keep: int) -> np.ndarray:
-    """``n_keep`` draws evenly spaced over the chain (thinning cuts autocorrelation)."""
-    idx = np.floor(np.linspace(0, len(v), n_keep, endpoint=False)).astype(int)
-    return v[idx]
-
-
-def _exact(model, n_keep: int):
-    """Exact conjugate draws, as :func:`zoo.fit.fit` draws them."""
-    from .inference._target import FamilyTarget, check_exact
-
-    check_exact(model)
-
-    def draw(data, key):
-        return FamilyTarget(model, data).exact_draws(key, n_keep)
-
-    return draw
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -492,39 +349,3 @@ def sbc(
             "divergences": getattr(posterior, "divergences", None),
         },
     )
-
-
-def plot_ranks(results, path=None, max_quantities: int = 4):
-    """Rank histograms: one row per result, up to ``max_quantities`` panels (``log_lik``
-    first, then the quantity with the smallest p-value...), the expected count dashed.
-    Saved as PNG to ``path`` when given; returns the figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = len(results)
-    fig, axes = plt.subplots(
-        rows, max_quantities, figsize=(2.4 * max_quantities, 1.5 * rows), squeeze=False
-    )
-    for ax_row, res in zip(axes, results, strict=True):
-        order = [len(res.quantities) - 1] + [
-            int(i) for i in np.argsort(res.pvalues) if i != len(res.quantities) - 1
-        ]
-        for j, ax in enumerate(ax_row):
-            if j >= len(order):
-                ax.axis("off")
-                continue
-            q = order[j]
-            hist = res.histograms[q]
-            ax.bar(np.arange(len(hist)), hist, width=1.0, color="C0" if res.passed else "C3")
-            ax.plot(np.arange(len(hist)), res.expected, "k--", lw=0.8)
-            ax.set_xticks([])
-            ax.tick_params(labelsize=6)
-            ax.set_title(f"{res.quantities[q]}  p={res.pvalues[q]:.2g}", fontsize=7)
-            if j == 0:
-                ax.set_ylabel(f"{res.family}\n{res.method}", fontsize=7)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=110)
-    return fig

@@ -26,16 +26,11 @@ from 18.57 to 18.76 nats in 3,000 Adam steps. A posterior draw rarely falls belo
 from __future__ import annotations
 
 import hashlib
-import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp as np_logsumexp
-from threadpoolctl import threadpool_limits
 
 import graphs
 from graphs import DAG
@@ -44,10 +39,9 @@ from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset
 from ..errors import ZooError
 from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
+from ._em import FLOOR, EMResult, em
+from ._em import mixture_log_lik as mixture_log_lik  # re-exported: tests and benchmarks use it
 from ._spec import FamilySpec
-
-#: floor (and 1 - cap) of every Bernoulli probability in the likelihood; see the docstring
-FLOOR = 1e-6
 
 
 class LatentClass(Family, PointEstimate):
@@ -311,102 +305,6 @@ def _draws_ll(x, draws):
 @jit
 def _draws_resp(x, draws):
     return jax.nn.softmax(_joint(x, draws["pi"], draws["theta"]), axis=-1)
-
-
-# -- MAP-EM in numpy ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EMResult:
-    """A MAP-EM solution: parameters, training log-likelihood, log posterior, the iterations
-    of the best restart, whether it converged, and the seconds all restarts took."""
-
-    pi: np.ndarray
-    theta: np.ndarray
-    log_lik: float
-    log_post: float
-    iterations: int
-    converged: bool
-    seconds: float = 0.0
-
-
-def em(
-    data: Dataset | np.ndarray,
-    K: int,
-    seed: int = 0,
-    *,
-    alpha: float = 1.0,
-    restarts: int = 3,
-    max_iter: int = 1000,
-    tol: float = 1e-7,
-) -> EMResult:
-    """MAP-EM for a mixture of Bernoulli products under the model's priors.
-
-    The M-step is the mode of the conditional posterior: ``theta = (sum_n r_nk x_n + alpha
-    - 1) / (N_k + 2 alpha - 2)`` and ``pi ∝ N_k + alpha - 1`` (plain ML when ``alpha = 1``),
-    clipped into ``[FLOOR, 1 - FLOOR]`` like the program's likelihood. Each restart starts
-    from random responsibilities (a Dirichlet(1) row per item) and stops when the log
-    posterior gains less than ``tol`` per item. The restart with the highest log posterior
-    wins; the same ``seed`` gives the same answer.
-    """
-    x = np.asarray(data.x if isinstance(data, Dataset) else data, dtype=np.float64)
-    if x.ndim != 2 or not np.isin(x, (0.0, 1.0)).all():
-        raise ZooError("em needs a 2-D 0/1 matrix (items x variables)")
-    if isinstance(K, bool) or not isinstance(K, int | np.integer) or K < 1:
-        raise ZooError(f"K must be a positive int, got {K!r}")
-    if not alpha > 0:
-        raise ZooError(f"alpha must be > 0, got {alpha}")
-    start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    best = None
-    # the products are small: threaded BLAS only contends (50x slower on a busy machine)
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(max(1, restarts)):
-            resp = rng.dirichlet(np.ones(K), size=len(x))
-            sol = _em_run(x, resp, alpha, max_iter, tol)
-            if best is None or sol.log_post > best.log_post:
-                best = sol
-    return replace(best, seconds=time.perf_counter() - start)
-
-
-def _em_run(x, resp, alpha, max_iter, tol) -> EMResult:
-    prev = -np.inf
-    iterations, converged = 0, False
-    while iterations < max_iter and not converged:
-        iterations += 1
-        nk = resp.sum(axis=0)
-        theta = (resp.T @ x + alpha - 1) / np.maximum(nk[:, None] + 2 * alpha - 2, 1e-12)
-        theta = np.clip(theta, FLOOR, 1 - FLOOR)
-        pi = np.clip(nk + alpha - 1, FLOOR, None)
-        pi = pi / pi.sum()
-        joint = _np_joint(x, pi, theta)
-        top = joint.max(axis=1, keepdims=True)
-        resp = np.exp(joint - top)
-        total = resp.sum(axis=1, keepdims=True)
-        resp /= total
-        log_lik = float((np.log(total) + top).sum())
-        log_post = log_lik + _np_log_prior(pi, theta, alpha)
-        converged = log_post - prev < tol * len(x)
-        prev = log_post
-    return EMResult(pi, theta, log_lik, log_post, iterations, converged)
-
-
-def _np_joint(x, pi, theta):
-    theta = np.clip(theta, FLOOR, 1 - FLOOR)
-    log_1mt = np.log1p(-theta)
-    return np.log(pi) + x @ (np.log(theta) - log_1mt).T + log_1mt.sum(axis=1)
-
-
-def _np_log_prior(pi, theta, alpha) -> float:
-    """Log density of Dirichlet(alpha) x Beta(alpha, alpha) at (pi, theta), normalised."""
-    K = len(pi)
-    lp = math.lgamma(K * alpha) - K * math.lgamma(alpha) + (alpha - 1) * np.log(pi).sum()
-    lbeta = 2 * math.lgamma(alpha) - math.lgamma(2 * alpha)
-    lp += ((alpha - 1) * (np.log(theta) + np.log1p(-theta)) - lbeta).sum()
-    return float(lp)
-
-
-def mixture_log_lik(x: np.ndarray, pi: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """``(items,)`` log p(x_n) of a Bernoulli mixture, in numpy (float64)."""
-    return np_logsumexp(_np_joint(np.asarray(x, dtype=np.float64), pi, theta), axis=1)
 
 
 def build(dag: DAG, alpha: float = 1.0, **_: Any) -> LatentClass:
