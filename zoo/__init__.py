@@ -1,7 +1,7 @@
 """The model zoo: generative models as NumPyro programs beside their DAGs.
 
 The verbs and types a user needs live here: :func:`fit` (a family model or a bound program,
-by NUTS, SVI or exactly), :func:`make_model`, :func:`inspect`, :func:`save` and
+by NUTS, SVI or exactly), :func:`make_model`, :func:`inspect`, :func:`fit_card`, :func:`save` and
 :func:`load`, :func:`compare`, :class:`Dataset` and :func:`load_data`, the registry
 :data:`FAMILIES`, :func:`setup` and :class:`ZooError`.
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from ._jax import setup
 from .card import format_card, structure_card
-from .data import Dataset, load_data
+from .data import Dataset, digits_split, load_data
 from .errors import ZooError
 from .inspection import inspect
 from .models import FAMILIES, FamilySpec, get_family, make_model, register
@@ -43,6 +43,14 @@ def load(path):
     return _load(path)
 
 
+def fit_card(result, test=None, **options):
+    """The card of a fit: diagnostics, held-out score and LOO as records (see
+    :func:`zoo.assess.fit_card`)."""
+    from .assess import fit_card as _fit_card
+
+    return _fit_card(result, test, **options)
+
+
 def save(fit, folder, *, card, figures=None):
     """Write a fit, its card and figures into ``folder`` (see :mod:`zoo.persist`)."""
     from .persist import save as _save
@@ -57,7 +65,9 @@ __all__ = [
     "ZooError",
     "__version__",
     "compare",
+    "digits_split",
     "fit",
+    "fit_card",
     "format_card",
     "get_family",
     "inspect",
