@@ -22,18 +22,15 @@ def test_every_family_is_covered():
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_param_count_formula_model_and_trace_agree(case):
-    check_param_count(*case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_graph_read_from_the_program_equals_the_dag(case):
-    check_graph(*case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_simulate_likelihood_and_sample_shapes(case):
-    check_shapes(*case)
+@pytest.mark.parametrize(
+    "check",
+    # the formula, the model and a trace count the same parameters; the program's graph is
+    # the declared DAG; simulate, the log-likelihood and sample give the promised shapes
+    [check_param_count, check_graph, check_shapes],
+    ids=["param-count", "graph", "shapes"],
+)
+def test_contract(check, case):
+    check(*case)
 
 
 @pytest.mark.parametrize("case", CONJUGATE, ids=case_id)

@@ -113,18 +113,7 @@ def test_collider_and_kinds_of_parameters():
     assert (p["model"], p["param"], p["network"], p["total"]) == (3, 1, 8, 12)
 
 
-# -- the zoo's families round-trip --------------------------------------------------------
-
-FAMILIES = [
-    ("independent", {"n": 4}),
-    ("markov-chain", {"n": 5, "order": 2}),
-    ("markov-chain", {"n": 9, "grid": True}),
-    ("naive-bayes", {"n": 4, "classes": 3}),
-    ("latent-class", {"n": 4, "classes": 3}),
-    ("autoregressive", {"n": 4}),
-    ("autoregressive", {"n": 4, "conditional": "neural", "hidden": 5}),
-    ("bayesnet", {"network": "asia"}),
-]
+# -- the zoo's families' loop forms --------------------------------------------------------
 
 
 def _values(model, n_items: int = 6) -> jnp.ndarray:
@@ -134,19 +123,7 @@ def _values(model, n_items: int = 6) -> jnp.ndarray:
     return jnp.asarray(vals, dtype=jnp.int32 if hasattr(model, "full_values") else jnp.float32)
 
 
-@pytest.mark.parametrize(("family", "options"), FAMILIES, ids=lambda v: str(v))
-def test_family_graph_from_its_program_equals_its_dag(family, options):
-    model = make_model(family, **options)
-    st = structure(model.program_items, values=_values(model))
-    item = st.item_dag()
-    assert item.nodes == model.dag.nodes
-    assert set(item.edges) == set(model.dag.edges)
-    assert [item.card(v) for v in item.nodes] == [model.dag.card(v) for v in item.nodes]
-    latent = {v for v in model.dag.nodes if model.dag.role(v) == "latent"}
-    assert set(st.latent) & set(item.nodes) == latent
-    assert st.params["model"] == model.param_count()
-
-
+# The graph of each family's program against its DAG: tests/contract.py (check_graph).
 def _prior_point(model, seed: int = 1) -> dict:
     from numpyro import handlers
 

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ._records import fields
 from ._sbc_plot import plot_ranks
 from ._sbc_samplers import _exact, _Nuts, _Svi, _ViaFit
 from ._sbc_stats import MAX_SCALARS, chi2_uniform, holm, ranks_of, scalar_picks
@@ -133,12 +134,7 @@ class SBCResult:
     def summary(self) -> dict:
         """One JSON-ready row: the verdict, the p-values and the accuracy."""
         return {
-            "family": self.family,
-            "method": self.method,
-            "options": self.options,
-            "replications": self.replications,
-            "n_items": self.n_items,
-            "draws": self.draws,
+            **fields(self, "family", "method", "options", "replications", "n_items", "draws"),
             "quantities": len(self.quantities),
             "invariant_only": self.invariant_only,
             "combined_p": float(self.combined_p),

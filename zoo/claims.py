@@ -30,6 +30,7 @@ import numpy as np
 from graphs.independence import Statement, local_markov
 
 from ._ci_tests import MAX_LEVELS, MIN_SAMPLES, CITest, _check_discrete, _run, _Table, ci_test
+from ._records import fields
 from .errors import ZooError
 
 if TYPE_CHECKING:  # only the interfaces are needed
@@ -133,11 +134,7 @@ class ClaimsReport:
     def to_dict(self) -> dict:
         """A JSON-ready dictionary (plain Python numbers, lists and strings)."""
         return {
-            "alpha": self.alpha,
-            "correction": self.correction,
-            "n_samples": self.n_samples,
-            "statements": self.statements,
-            "claimed": self.claimed,
+            **fields(self, "alpha", "correction", "n_samples", "statements", "claimed"),
             "contradicted": sum(t.contradicted for t in self.tests),
             "tests": [t.to_dict() for t in self.tests],
             "untestable": [{"statement": s, "reason": r} for s, r in self.untestable],

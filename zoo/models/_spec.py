@@ -54,6 +54,11 @@ def _always(data: Dataset, options: Mapping[str, Any]) -> str | None:
     return None
 
 
+def binary_only(data: Dataset, options: Mapping[str, Any]) -> str | None:
+    """``unsupported`` for families of binary variables."""
+    return None if all(c == 2 for c in data.cards) else "it models binary variables only"
+
+
 @dataclass(frozen=True)
 class FamilySpec:
     """A family: its names and maths for people, its structure, its model class.

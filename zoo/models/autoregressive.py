@@ -62,7 +62,7 @@ from ._made import (
     _positive_int,
     _reordered,
 )
-from ._spec import FamilySpec, Row
+from ._spec import FamilySpec, Row, binary_only
 
 CONDITIONALS = ("logistic", "neural")
 ACTIVATIONS = ("tanh", "relu")
@@ -332,10 +332,6 @@ def _conditional(conditional: str = "logistic", **_: Any) -> str:
     return conditional
 
 
-def _unsupported(data: Dataset, options: Any) -> str | None:
-    return None if all(c == 2 for c in data.cards) else "it models binary variables only"
-
-
 SPEC = FamilySpec(
     "autoregressive",
     "Deep autoregressive (logistic FVSBN or a masked MLP, MADE style)",
@@ -350,6 +346,6 @@ SPEC = FamilySpec(
         Row("autoregressive-logistic", {"conditional": "logistic"}, anomaly="autoregressive"),
         Row("autoregressive-neural", {"conditional": "neural", "hidden": 64}, anomaly=False),
     ),
-    unsupported=_unsupported,
+    unsupported=binary_only,
     order=50,
 )

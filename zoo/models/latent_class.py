@@ -41,7 +41,7 @@ from ..errors import ZooError
 from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
 from ._em import FLOOR, EMResult, em
 from ._em import mixture_log_lik as mixture_log_lik  # re-exported: tests and benchmarks use it
-from ._spec import FamilySpec
+from ._spec import FamilySpec, binary_only
 
 
 class LatentClass(Family, PointEstimate):
@@ -316,10 +316,6 @@ def _dag(n: int = 64, classes: int = 10, **_: Any) -> DAG:
     return graphs.latent_class(n, components=classes)
 
 
-def _unsupported(data: Dataset, options: Mapping[str, Any]) -> str | None:
-    return None if all(c == 2 for c in data.cards) else "it models binary variables only"
-
-
 SPEC = FamilySpec(
     "latent-class",
     "Latent class (mixture of Bernoulli products, z summed out)",
@@ -330,7 +326,7 @@ SPEC = FamilySpec(
     model=LatentClass,
     make=build,
     classes="setting",
-    unsupported=_unsupported,
+    unsupported=binary_only,
     order=40,
     example={"n": 4, "classes": 3},
 )
