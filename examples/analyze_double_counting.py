@@ -1,8 +1,7 @@
 """Double counting: naive Bayes against logistic regression on a generated spam corpus in
 which BANK and ACCOUNT almost always appear together.
 
-    .venv/bin/python examples/analyze_double_counting.py [--size small|full] [--seed N]
-        [--train-items N] [--out DIR]
+    .venv/bin/python examples/analyze_double_counting.py --size full --train-items 1000
 
 Prints the finding and the table; writes result.json and double_counting.png into --out.
 """
@@ -11,15 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses.cli import example_main, run_example
-
-
-def add_flags(p) -> None:
-    p.add_argument("--train-items", type=int, help="training emails (preset: 500 / 2000)")
+import zoo
 
 
 def main(argv=None) -> int:
-    return example_main(__doc__, "double-counting", add_flags, run_example, argv)
+    return zoo.scripts.analysis_main(__doc__, "double-counting", argv)
 
 
 if __name__ == "__main__":

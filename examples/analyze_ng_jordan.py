@@ -1,8 +1,7 @@
 """Ng and Jordan's learning curves: naive Bayes against Bayesian logistic regression (and
 scikit-learn's) on binarised digits and breast cancer.
 
-    .venv/bin/python examples/analyze_ng_jordan.py [--size small|full] [--seed N]
-        [--repeats N] [--datasets NAME ...] [--stratify] [--out DIR]
+    .venv/bin/python examples/analyze_ng_jordan.py --datasets digits-3v8 --repeats 8 --stratify
 
 Prints the finding and the table; writes result.json and learning_curves.png into --out.
 """
@@ -11,20 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from zoo.analyses.cli import example_main, run_example
-from zoo.analyses.ng_jordan import DATASETS
-
-
-def add_flags(p) -> None:
-    p.add_argument("--repeats", type=int, help="random splits per dataset (preset: 4 / 20)")
-    p.add_argument("--datasets", nargs="+", choices=DATASETS, help="default: the preset's")
-    p.add_argument(
-        "--stratify", action="store_true", help="training sets keep the class shares of the split"
-    )
+import zoo
 
 
 def main(argv=None) -> int:
-    return example_main(__doc__, "ng-jordan", add_flags, run_example, argv)
+    return zoo.scripts.analysis_main(__doc__, "ng-jordan", argv)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,8 @@ from pathlib import Path
 import numpy as np
 
 import graphs
+import zoo
 from graphs import DAG
-from zoo.scripts import count as _count
-from zoo.scripts import note, script_main
 
 PRESETS = {
     "small": {"items": 1000, "chains": 2, "warmup": 200, "draws": 200, "query_draws": 50},
@@ -44,17 +43,19 @@ def parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--network", default=None, help="a pgmpy bundled network (asia)")
     source.add_argument("--bif", metavar="PATH", help="a BIF file (.bif or .bif.gz)")
-    p.add_argument("--items", type=_count(10), help="items sampled from the network")
+    p.add_argument("--items", type=zoo.scripts.count(10), help="items sampled from the network")
     p.add_argument("--method", choices=["nuts", "exact"], default="nuts", help="(nuts)")
-    p.add_argument("--chains", type=_count(1), help="chains")
-    p.add_argument("--warmup", type=_count(1), help="NUTS warm-up iterations per chain")
-    p.add_argument("--draws", type=_count(1), help="draws per chain")
-    p.add_argument("--query-draws", type=_count(2), help="posterior draws the query runs on")
+    p.add_argument("--chains", type=zoo.scripts.count(1), help="chains")
+    p.add_argument("--warmup", type=zoo.scripts.count(1), help="NUTS warm-up iterations per chain")
+    p.add_argument("--draws", type=zoo.scripts.count(1), help="draws per chain")
+    p.add_argument(
+        "--query-draws", type=zoo.scripts.count(2), help="posterior draws the query runs on"
+    )
     p.add_argument("--query", metavar="VAR", help="the queried variable")
     p.add_argument(
         "--evidence", nargs="+", default=None, metavar="VAR=STATE", help="observed states"
     )
-    p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
+    p.add_argument("--seed", type=zoo.scripts.count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/bring_a_network", help="output folder")
     return p
 
@@ -242,30 +243,24 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     same = round_trip(source, bif)
     print(f"  BIF round trip through {bif.name}: {'the same network' if same else 'DIFFERENT'}")
 
-    from zoo.card import fit_card, format_fit_card
-    from zoo.data import conform, sample_network
-    from zoo.figures import fit_figures
-    from zoo.fit import fit
-    from zoo.models import get_family, make_model
-
     options = {"network": network} if network else {"bif": args.bif}
-    model = make_model("bayesnet", **options)
+    model = zoo.make_model("bayesnet", **options)
     dag = model.dag
-    data = sample_network(source, settings["items"], seed=args.seed)
-    train, test = (conform(d, dag) for d in data.split(0.2, seed=0))
+    data = zoo.data.sample_network(source, settings["items"], seed=args.seed)
+    train, test = (zoo.data.conform(d, dag) for d in data.split(0.2, seed=0))
     print(f"  {data.n_items:,} items sampled (seed {args.seed}): {train.n_items:,} to fit")
 
-    note(f"fitting bayesnet to {train.n_items:,} items by {args.method} ...")
+    zoo.scripts.note(f"fitting bayesnet to {train.n_items:,} items by {args.method} ...")
     budget = {k: settings[k] for k in ("chains", "warmup", "draws")}
-    result = fit(
+    result = zoo.fit(
         model, train, method=args.method, seed=args.seed, progress=sys.stderr.isatty(), **budget
     )
     info = {"train": data.source, "test": data.source, "split": "a seeded 20 percent split"}
     info.update(train_items=train.n_items, test_items=test.n_items, variables=train.n_vars)
-    card = fit_card(get_family("bayesnet"), model, result, test, options, data=info)
-    print(format_fit_card(card))
+    card = zoo.fit_card(result, test, options=options, data=info).to_json()
+    print(zoo.format_card(card))
     for line in card["diagnostics"]["warnings"]:
-        note(f"warning: {line}")
+        zoo.scripts.note(f"warning: {line}")
     floor = true_nats(dag, test)
     print(f"  the true network scores {floor:.4f} nats per held-out item (the floor)")
 
@@ -306,7 +301,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
             f"(90% interval {low[j]:.4f} .. {high[j]:.4f})"
         )
 
-    figures = fit_figures(result, None, args.seed)
+    figures = zoo.figures.fit_figures(result, None, args.seed)
     figures["cpds.png"] = cpd_figure(dag.cpds, fitted, seen)
     figures["query.png"] = query_figure(var, evidence, states, truth, mean, low, high)
     for name, fig in figures.items():
@@ -338,7 +333,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
 
 
 def main(argv=None) -> int:
-    return script_main(__file__, parser(), run, argv)
+    return zoo.scripts.script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+import zoo
 from graphs.files import atomic_path, writable_folder
-from zoo.compare import BUDGETS, FAMILY_ROWS
-from zoo.scripts import count as _count
-from zoo.scripts import note
 
 SIZES = {"small": "quick", "full": "default"}
 
@@ -32,12 +30,17 @@ SIZES = {"small": "quick", "full": "default"}
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", choices=list(SIZES), default="full", help="full or small (full)")
-    p.add_argument("--budget", choices=list(BUDGETS), help="overrides --size")
+    p.add_argument("--budget", choices=list(zoo.compare.BUDGETS), help="overrides --size")
     p.add_argument(
-        "--families", nargs="+", choices=list(FAMILY_ROWS), help="rows to fit (default: all)"
+        "--families",
+        nargs="+",
+        choices=list(zoo.compare.FAMILY_ROWS),
+        help="rows to fit (default: all)",
     )
-    p.add_argument("--items", type=_count(2), help="training digits (default: all 1,437)")
-    p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
+    p.add_argument(
+        "--items", type=zoo.scripts.count(2), help="training digits (default: all 1,437)"
+    )
+    p.add_argument("--seed", type=zoo.scripts.count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/compare_families", help="report folder")
     return p
 
@@ -58,18 +61,13 @@ def frontier(rows: list[dict]) -> list[str]:
 
 
 def run(args: argparse.Namespace, out: Path) -> tuple[dict, list[str]]:
-    from zoo.compare import check_families, compare
-    from zoo.data import digits_split
-    from zoo.figures import compare_figures
-    from zoo.report import format_table, write_report
-
     budget = args.budget or SIZES[args.size]
-    train, test = digits_split()
+    train, test = zoo.digits_split()
     if args.items is not None:
         if args.items > train.n_items:
             raise ValueError(f"--items {args.items}: the training split has {train.n_items}")
         train = train.take(slice(0, args.items))  # the split is a seeded shuffle already
-    families = check_families(args.families, train)
+    families = zoo.compare.check_families(args.families, train)
     info = {
         "train": "digits",
         "split": "fixed digits split",
@@ -77,11 +75,15 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, list[str]]:
         "test_items": test.n_items,
         "variables": train.n_vars,
     }
-    note(f"comparing {len(families)} families on {train.n_items:,} digits ({budget} budget) ...")
-    result = compare(train, test, families, budget=budget, seed=args.seed, progress=note, data=info)
-    note("writing the report ...")
-    files = write_report(result, out, compare_figures(result))
-    print(format_table(result.rows, result.timings))
+    zoo.scripts.note(
+        f"comparing {len(families)} families on {train.n_items:,} digits ({budget} budget) ..."
+    )
+    result = zoo.compare(
+        train, test, families, budget=budget, seed=args.seed, progress=zoo.scripts.note, data=info
+    )
+    zoo.scripts.note("writing the report ...")
+    files = zoo.report.write_report(result, out, zoo.figures.compare_figures(result))
+    print(zoo.report.format_table(result.rows, result.timings))
 
     front = frontier(result.rows)
     print("\nthe frontier (cheapest first; each beats every family with fewer parameters):")
@@ -118,7 +120,7 @@ def main(argv=None) -> int:
         return 2
     with atomic_path(out / "result.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    note(f"wrote {out}/: result.json, {', '.join(files)}; open {out / 'index.html'}")
+    zoo.scripts.note(f"wrote {out}/: result.json, {', '.join(files)}; open {out / 'index.html'}")
     return 0
 
 

@@ -172,13 +172,12 @@ def student_program(students: int):
 
 
 def inspect_program(students: int, hand: DAG, out: Path) -> tuple[dict, list[str]]:
-    from zoo import inspect
-    from zoo.inspection import format_card, structure
+    import zoo
 
     program = student_program(students)
-    card = inspect(program)
-    st = structure(program)
-    print(format_card(card))
+    card = zoo.inspect(program)
+    st = zoo.inspection.structure(program)
+    print(zoo.inspection.format_card(card))
     items = st.item_dag()
     same = set(items.edges) == set(hand.edges)
     print(

@@ -25,9 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.compare import FAMILY_ROWS, TABULAR
-from zoo.scripts import count as _count
-from zoo.scripts import note, script_main
+import zoo
 
 PRESETS = {
     "small": {"chains": 2, "warmup": 200, "draws": 200, "steps": 500, "classes": 10},
@@ -40,13 +38,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=list(PRESETS), default="full", help="preset (full)")
     p.add_argument(
         "--nuts-family",
-        choices=TABULAR,
+        choices=zoo.compare.TABULAR,
         default="markov-chain",
         help="a conjugate family, fitted by NUTS and checked against its exact posterior",
     )
     p.add_argument(
         "--svi-family",
-        choices=[*FAMILY_ROWS, "none"],
+        choices=[*zoo.compare.FAMILY_ROWS, "none"],
         default="autoregressive-logistic",
         help="a family fitted by SVI with its own guide (default: the logistic "
         "autoregressive, mean-field, so k-hat is defined); none skips the SVI fit",
@@ -59,15 +57,17 @@ def parser() -> argparse.ArgumentParser:
         ("classes", "latent classes, when --svi-family latent-class"),
         ("items", "training digits to fit (default: all 1,437)"),
     ):
-        p.add_argument(f"--{name}", type=_count(1), help=what)
-    p.add_argument("--seed", type=_count(0), default=0, help="seed (0): same seed, same numbers")
+        p.add_argument(f"--{name}", type=zoo.scripts.count(1), help=what)
+    p.add_argument(
+        "--seed", type=zoo.scripts.count(0), default=0, help="seed (0): same seed, same numbers"
+    )
     p.add_argument("--out", default="zoo-examples/fit_and_diagnose", help="output folder")
     return p
 
 
 def options_for(row: str, train, classes: int) -> tuple[str, dict]:
     """The registry family and its options for a row name of ``zoo compare``."""
-    family, fixed = FAMILY_ROWS[row]
+    family, fixed = zoo.compare.FAMILY_ROWS[row]
     options = {"n": train.n_vars, **fixed}
     if family == "naive-bayes":
         options["classes"] = train.label_card
@@ -78,17 +78,13 @@ def options_for(row: str, train, classes: int) -> tuple[str, dict]:
 
 def fit_with_card(row: str, method: str, train, test, settings: dict, seed: int):
     """Fit one family by ``method``; returns (model, result, card) and prints the card."""
-    from zoo.card import fit_card, format_fit_card
-    from zoo.fit import fit
-    from zoo.models import get_family, make_model
-
     family, options = options_for(row, train, settings["classes"])
-    model = make_model(family, **options)
+    model = zoo.make_model(family, **options)
     budget = {k: settings[k] for k in ("chains", "warmup", "draws")}
     if method == "svi":
         budget["steps"] = settings["steps"]
-    note(f"fitting {row} to {train.n_items:,} digits by {method} (seed {seed}) ...")
-    result = fit(model, train, method=method, seed=seed, progress=sys.stderr.isatty(), **budget)
+    zoo.scripts.note(f"fitting {row} to {train.n_items:,} digits by {method} (seed {seed}) ...")
+    result = zoo.fit(model, train, method=method, seed=seed, progress=sys.stderr.isatty(), **budget)
     data = {
         "train": "digits",
         "test": "digits",
@@ -97,10 +93,10 @@ def fit_with_card(row: str, method: str, train, test, settings: dict, seed: int)
         "test_items": test.n_items,
         "variables": train.n_vars,
     }
-    card = fit_card(get_family(family), model, result, test, options, data=data)
-    print(format_fit_card(card))
+    card = zoo.fit_card(result, test, options=options, data=data).to_json()
+    print(zoo.format_card(card))
     for line in card["diagnostics"]["warnings"]:
-        note(f"warning: {line}")
+        zoo.scripts.note(f"warning: {line}")
     return model, result, card
 
 
@@ -158,14 +154,10 @@ def check_figure(check: dict):
 
 def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     import graphs
-    from zoo.data import digits_split
-    from zoo.evaluate import heldout
-    from zoo.figures import fit_figures
-    from zoo.fit import fit
 
     settings = dict(PRESETS[args.size])
     settings.update({k: getattr(args, k) for k in settings if getattr(args, k) is not None})
-    train, test = digits_split()
+    train, test = zoo.digits_split()
     if args.items is not None:
         if args.items > train.n_items:
             raise ValueError(f"--items {args.items}: the training split has {train.n_items}")
@@ -176,7 +168,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
         args.nuts_family, "nuts", train, test, settings, args.seed
     )
     check = exact_check(model, nuts, train)
-    exact = fit(
+    exact = zoo.fit(
         model,
         train,
         method="exact",
@@ -184,7 +176,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
         chains=nuts.settings["chains"],
         draws=nuts.settings["draws"],
     )
-    exact_nats = heldout(exact, test)["nats_per_item"]
+    exact_nats = zoo.evaluate.heldout(exact, test)["nats_per_item"]
     print(f"\n== {args.nuts_family}: NUTS against the exact conjugate posterior ==")
     print(
         f"  {check['elements']} posterior means: {100 * check['share_within_3_mcse']:.1f}% within "
@@ -199,14 +191,18 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     nuts_nats = nuts_card["heldout"]["nats_per_item"]
     print(f"  held-out nats per digit: NUTS {nuts_nats:.3f}, exact draws {exact_nats:.3f}")
 
-    figures = {f"nuts-{k}": v for k, v in fit_figures(nuts, train.shape, args.seed).items()}
+    figures = {
+        f"nuts-{k}": v for k, v in zoo.figures.fit_figures(nuts, train.shape, args.seed).items()
+    }
     figures["nuts-vs-exact.png"] = check_figure(check)
     timings = {"nuts": nuts_card.pop("seconds"), "exact": exact.seconds}
     svi_card = None
     if args.svi_family != "none":
         print(f"\n== {args.svi_family} by SVI ==")
         _, svi, svi_card = fit_with_card(args.svi_family, "svi", train, test, settings, args.seed)
-        figures.update({f"svi-{k}": v for k, v in fit_figures(svi, train.shape, args.seed).items()})
+        figures.update(
+            {f"svi-{k}": v for k, v in zoo.figures.fit_figures(svi, train.shape, args.seed).items()}
+        )
         timings["svi"] = svi_card.pop("seconds")
     for name, fig in figures.items():
         graphs.save_figure(fig, out / name)
@@ -224,7 +220,7 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
 
 
 def main(argv=None) -> int:
-    return script_main(__file__, parser(), run, argv)
+    return zoo.scripts.script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.scripts import count as _count
-from zoo.scripts import note, script_main
+import zoo
 
 PRESETS = {
     "small": dict(days=500, check=500, chains=2, warmup=200, draws=200, steps=1000),
@@ -84,8 +83,10 @@ def fire_alarm(tampering=None, fire=None, alarm=None, smoke=None, leaving=None, 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", choices=list(PRESETS), default="full", help="preset (full)")
-    p.add_argument("--days", type=_count(10), help="days simulated for the fire alarm's data")
-    p.add_argument("--check", type=_count(10), help="items simulated to test the claims")
+    p.add_argument(
+        "--days", type=zoo.scripts.count(10), help="days simulated for the fire alarm's data"
+    )
+    p.add_argument("--check", type=zoo.scripts.count(10), help="items simulated to test the claims")
     p.add_argument("--program", metavar="FILE.py:FUNCTION", help="your program instead")
     p.add_argument("--data", metavar="JSON", help="its data: keys name arguments or sites")
     p.add_argument(
@@ -95,11 +96,11 @@ def parser() -> argparse.ArgumentParser:
         default=["nuts", "svi"],
         help="the fits to run (default: both)",
     )
-    p.add_argument("--chains", type=_count(1), help="chains")
-    p.add_argument("--warmup", type=_count(1), help="NUTS warm-up iterations per chain")
-    p.add_argument("--draws", type=_count(1), help="draws per chain")
-    p.add_argument("--steps", type=_count(1), help="SVI steps")
-    p.add_argument("--seed", type=_count(0), default=0, help="seed (0)")
+    p.add_argument("--chains", type=zoo.scripts.count(1), help="chains")
+    p.add_argument("--warmup", type=zoo.scripts.count(1), help="NUTS warm-up iterations per chain")
+    p.add_argument("--draws", type=zoo.scripts.count(1), help="draws per chain")
+    p.add_argument("--steps", type=zoo.scripts.count(1), help="SVI steps")
+    p.add_argument("--seed", type=zoo.scripts.count(0), default=0, help="seed (0)")
     p.add_argument("--out", default="zoo-examples/own_program", help="output folder")
     return p
 
@@ -190,10 +191,10 @@ def posterior_figure(rows: list[dict]):
 
 def simulate_days(days: int, seed: int) -> dict:
     """``days`` of data drawn from the program itself, its probabilities held at TRUTH."""
-    from zoo.inspection import simulate
-
     fixed = {k: np.asarray(v, dtype=np.float32) for k, v in TRUTH.items()}
-    columns, _ = simulate(fire_alarm, kwargs={"days": days}, n_samples=days, seed=seed, fixed=fixed)
+    columns, _ = zoo.inspection.simulate(
+        fire_alarm, kwargs={"days": days}, n_samples=days, seed=seed, fixed=fixed
+    )
     return {k: np.asarray(columns[k]).astype(int).tolist() for k in DAY_SITES}
 
 
@@ -201,46 +202,33 @@ def claims_report(bound, settings: dict, seed: int, own: bool) -> dict:
     """The program's local Markov statements tested on simulated items; for the fire alarm,
     also the claims of a DAG that forgets the edge fire -> smoke, which the data refute."""
     import graphs
-    from zoo.claims import format_claims
-    from zoo.inspection import check
-    from zoo.programs import prior_kwargs
 
     n = settings["check"]
     fixed = {k: np.asarray(v, dtype=np.float32) for k, v in TRUTH.items()} if own else None
-    kwargs = {"days": n} if own else prior_kwargs(bound)
+    kwargs = {"days": n} if own else zoo.programs.prior_kwargs(bound)
     seed += 1  # fresh items, not the fitted ones
     try:
-        report = check(bound.raw, kwargs=kwargs, n_samples=n, seed=seed, fixed=fixed)
+        report = zoo.inspection.check(bound.raw, kwargs=kwargs, n_samples=n, seed=seed, fixed=fixed)
     except ValueError as err:
         print(f"  no claims to test: {err}")
         return {"error": str(err)}
-    print(format_claims(report))
+    print(zoo.claims.format_claims(report))
     out = {"claims": report.to_dict()}
     if own:
         items = bound.structure.item_dag()
         edges = [e for e in items.edges if e != ("fire", "smoke")]
         wrong = graphs.DAG(items.variables, edges, name="without fire -> smoke")
-        bad = check(bound.raw, kwargs=kwargs, n_samples=n, seed=seed, fixed=fixed, dag=wrong)
+        bad = zoo.inspection.check(
+            bound.raw, kwargs=kwargs, n_samples=n, seed=seed, fixed=fixed, dag=wrong
+        )
         print("\na DAG that forgets fire -> smoke, tested on the same kind of data:")
-        print(format_claims(bad))
+        print(zoo.claims.format_claims(bad))
         out["wrong_dag"] = bad.to_dict()
     return out
 
 
 def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     import graphs
-    from zoo.figures import elbo_figure, rank_figure
-    from zoo.inspection import card as structure_card
-    from zoo.inspection import format_card
-    from zoo.programs import (
-        bind,
-        check_fittable,
-        fit_card,
-        fit_program,
-        format_fit,
-        load_program,
-        read_data,
-    )
 
     settings = dict(PRESETS[args.size])
     settings.update({k: getattr(args, k) for k in settings if getattr(args, k) is not None})
@@ -249,18 +237,20 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
         raise ValueError("--data goes with --program; the fire alarm simulates its own")
     if own:
         data = simulate_days(settings["days"], args.seed)
-        bound = bind(fire_alarm, data, name="fire_alarm")
+        bound = zoo.programs.bind(fire_alarm, data, name="fire_alarm")
         name = "fire_alarm"
         print(f"fire_alarm: {settings['days']} simulated days (seed {args.seed})")
     else:
-        data = read_data(args.data) if args.data else None
-        bound = bind(load_program(args.program), data, name=args.program.rsplit(":", 1)[1])
+        data = zoo.programs.read_data(args.data) if args.data else None
+        bound = zoo.programs.bind(
+            zoo.programs.load_program(args.program), data, name=args.program.rsplit(":", 1)[1]
+        )
         name = args.program
-    check_fittable(bound)
+    zoo.programs.check_fittable(bound)
 
     print("\n== the graph read out of the code ==")
-    card = structure_card(bound.structure)
-    print(format_card(card))
+    card = zoo.inspection.card(bound.structure)
+    print(zoo.inspection.format_card(card))
     items = bound.structure.item_dag() if bound.structure.data_plates else bound.structure.dag
     graphs.save_figure(graphs.draw_dag(bound.structure.dag, title=bound.name), out / "dag.png")
     heat = graphs.draw_pairwise(graphs.pairwise_matrix(items), title=f"{bound.name}, per item")
@@ -272,23 +262,23 @@ def run(args: argparse.Namespace, out: Path) -> tuple[dict, dict, list[str]]:
     fits, cards = {}, {}
     for method in dict.fromkeys(args.methods):
         print(f"\n== {method.upper()} ==")
-        note(f"fitting {bound.name} by {method} (seed {args.seed}) ...")
+        zoo.scripts.note(f"fitting {bound.name} by {method} (seed {args.seed}) ...")
         budget = {k: settings[k] for k in ("chains", "warmup", "draws", "steps")}
-        fits[method] = fit_program(
+        fits[method] = zoo.programs.fit_program(
             bound, method, seed=args.seed, progress=sys.stderr.isatty(), **budget
         )
-        cards[method] = fit_card(bound, fits[method], name)
+        cards[method] = zoo.programs.fit_card(bound, fits[method], name)
         # the structure part of the card is printed above; here the fit's own lines
-        lines = format_fit(cards[method]).splitlines()
-        print("\n".join(lines[len(format_card(cards[method]).splitlines()) :]))
+        lines = zoo.programs.format_fit(cards[method]).splitlines()
+        print("\n".join(lines[len(zoo.inspection.format_card(cards[method]).splitlines()) :]))
         for line in cards[method]["diagnostics"]["warnings"]:
-            note(f"warning: {line}")
+            zoo.scripts.note(f"warning: {line}")
 
     figures = {}
     if "nuts" in fits:
-        figures["nuts-rank.png"] = rank_figure(fits["nuts"])
+        figures["nuts-rank.png"] = zoo.figures.rank_figure(fits["nuts"])
     if "svi" in fits:
-        figures["svi-elbo.png"] = elbo_figure(fits["svi"].elbo)
+        figures["svi-elbo.png"] = zoo.figures.elbo_figure(fits["svi"].elbo)
     known = None
     if own:
         known = against_exact(fits, exact_posterior(data))
@@ -322,7 +312,7 @@ def _cell(value, decimals: int) -> str:
 
 
 def main(argv=None) -> int:
-    return script_main(__file__, parser(), run, argv)
+    return zoo.scripts.script_main(__file__, parser(), run, argv)
 
 
 if __name__ == "__main__":

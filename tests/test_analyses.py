@@ -452,6 +452,8 @@ def test_bad_input_is_a_clear_value_error(tmp_path):
         run_ng_jordan(datasets=["mnist"])
     with pytest.raises(ValueError, match=r"each of rates must lie in \[0.0, 1.0\), got 1.2"):
         miss.run_missing(rates=[0.5, 1.2])
+    with pytest.raises(TypeError, match=r"unknown keyword 'rate'; expected one of \['components'"):
+        miss.run_missing(rate=[0.5])  # the overrides are the preset's keys
     with pytest.raises(ValueError, match="copies must start at 0"):
         dc.run_double_counting(copies=[1, 2])
     with pytest.raises(ValueError, match="inliers must leave at least one digit class out"):

@@ -269,6 +269,7 @@ def test_every_example_script_is_covered():
 
 @pytest.mark.parametrize("name", ANALYZE)
 def test_analyze_script_passes_its_flags_to_its_analysis(name, tmp_path, monkeypatch):
+    import zoo
     from zoo.analyses import ANALYSES
 
     module = load(name)
@@ -278,30 +279,24 @@ def test_analyze_script_passes_its_flags_to_its_analysis(name, tmp_path, monkeyp
         seen.update(run_fn=run_fn, args=args, options=options)
         return 0
 
-    monkeypatch.setattr(module, "run_example", stub)
+    monkeypatch.setattr(zoo.scripts, "run_example", stub)
     assert module.main(["--size", "small", "--seed", "3", "--out", str(tmp_path)]) == 0
     analysis = name.removeprefix("analyze_").removesuffix(".py").replace("_", "-")
     assert seen["run_fn"] is ANALYSES[analysis][0]
     assert (seen["args"].size, seen["args"].seed, seen["args"].out) == ("small", 3, str(tmp_path))
     assert all(v is None or v is False for v in seen["options"].values())  # none given
+    # each flag is named after a keyword of the analysis: one its presets set
+    presets = importlib.import_module(seen["run_fn"].__module__).PRESETS["small"]
+    assert seen["options"] and set(seen["options"]) <= set(presets)
 
 
-@pytest.mark.parametrize("name", JOURNEYS)
-def test_a_file_as_out_is_refused_before_any_work(name, tmp_path, capsys):
+@pytest.mark.parametrize("name", [*JOURNEYS, *ANALYZE])
+def test_a_file_as_out_is_refused_before_any_work_in_one_line(name, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert load(name).main(["--out", str(blocker / "sub")]) == 2
     out, err = capsys.readouterr()
-    assert err.startswith(f"{name}: error: --out") and "is a file, not a folder" in err
+    prefix = "error: --out" if name in ANALYZE else f"{name}: error: --out"
+    assert err.startswith(prefix) and "is a file, not a folder" in err
     assert err.count("\n") == 1 and not out
     assert blocker.read_text() == "x"
-
-
-@pytest.mark.parametrize("name", ANALYZE)
-def test_analyze_script_refuses_a_file_as_out_in_one_line(name, tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    assert load(name).main(["--out", str(blocker / "sub")]) == 2
-    out, err = capsys.readouterr()
-    assert err.startswith("error: --out") and "is a file, not a folder" in err
-    assert err.count("\n") == 1 and not out

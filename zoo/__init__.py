@@ -8,6 +8,11 @@ by NUTS, SVI or exactly), :func:`make_model`, :func:`inspect`, :func:`fit_card`,
 Importing ``zoo`` is light and changes nothing global: the structure side (registry,
 cards, CLI) needs only ``graphs``; JAX loads on the first fit, and :func:`setup` (called by
 the first fit when nobody called it) sets JAX's host devices and caches.
+
+The public modules are reachable from ``import zoo`` too, each loaded on first touch:
+``zoo.analyses`` (the posterior analyses), ``zoo.calibration``, ``zoo.card``, ``zoo.claims``,
+``zoo.data``, ``zoo.evaluate``, ``zoo.figures``, ``zoo.inspection``, ``zoo.models``,
+``zoo.programs``, ``zoo.report`` and ``zoo.scripts`` (what the example scripts share).
 """
 
 from typing import Any
@@ -23,15 +28,17 @@ __version__ = "0.1.0"
 
 # ``zoo.fit`` and ``zoo.compare`` are modules and verbs at once: each module is callable
 # (it calls its function), so ``zoo.fit(model, data)`` works however it was imported, and
-# JAX still loads only when one is first touched.
-_LAZY = {"fit": ".fit", "compare": ".compare"}
+# JAX still loads only when one is first touched. The other public modules that the package
+# does not import itself load on first touch as well.
+_LAZY = ("fit", "compare", "analyses", "calibration", "claims", "evaluate", "figures")
+_LAZY += ("programs", "report", "scripts")
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return importlib.import_module(_LAZY[name], __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 

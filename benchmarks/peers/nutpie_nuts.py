@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .measure import add_run, overhead, per_call_seconds, python_loop_seconds
-from .pymc_nuts import idata_run, pymc_sites
+from .pymc_nuts import idata_run, pymc_settings, pymc_sites
 
 
 def run_nutpie(build, *, chains=4, warmup=1000, draws=1000, seed=0, runs=2, cores=None) -> dict:
@@ -30,10 +30,7 @@ def run_nutpie(build, *, chains=4, warmup=1000, draws=1000, seed=0, runs=2, core
             compile_s = time.perf_counter() - start
         idata = nutpie.sample(
             compiled,
-            draws=draws,
-            tune=warmup,
-            chains=chains,
-            cores=cores,
+            **pymc_settings(chains, warmup, draws, cores),
             seed=seed,
             progress_bar=False,
             save_warmup=True,

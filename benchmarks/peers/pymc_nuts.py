@@ -80,6 +80,12 @@ def pymc_sites(model, idata) -> list[str]:
     return [n for n in names if n in idata.posterior]
 
 
+def pymc_settings(chains: int, warmup: int, draws: int, cores: int | None) -> dict:
+    """The sampler settings every peer shares, under the names ``pm.sample`` and
+    ``nutpie.sample`` both take (the warm-up is ``tune``)."""
+    return {"draws": draws, "tune": warmup, "chains": chains, "cores": cores}
+
+
 def idata_run(idata, sites, seconds: float) -> dict:
     post = {k: idata.posterior[k].values for k in sites}
     stats = idata.sample_stats
@@ -107,10 +113,7 @@ def run_pymc(build, *, chains=4, warmup=1000, draws=1000, seed=0, runs=2, cores=
         with model, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             idata = pm.sample(
-                draws=draws,
-                tune=warmup,
-                chains=chains,
-                cores=cores,
+                **pymc_settings(chains, warmup, draws, cores),
                 random_seed=seed,
                 progressbar=False,
                 discard_tuned_samples=False,

@@ -48,19 +48,11 @@ def run_zoo_tabular(
 
     data = digits_data(scale)
     result = {"sampler": "zoo", "runs": []}
+    budget = {"chains": chains, "warmup": warmup, "draws": draws}
     for _ in range(runs):
         start = time.perf_counter()
         model = make_model(family, **options)
-        res = fit(
-            model,
-            data,
-            "nuts",
-            seed=seed,
-            chains=chains,
-            warmup=warmup,
-            draws=draws,
-            pointwise=False,
-        )
+        res = fit(model, data, "nuts", seed=seed, pointwise=False, **budget)
         seconds = time.perf_counter() - start
         add_run(result, _zoo_run(res, seconds, sorted(model.param_sites())))
     result["settings"] = {k: v for k, v in res.settings.items() if not callable(v)}

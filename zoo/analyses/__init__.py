@@ -4,10 +4,12 @@ the zoo's models and answered with numbers, a finding and figures.
 :data:`ANALYSES` maps each name (as on the command line, ``zoo analyze NAME``) to its
 function and a one-line description. Every function takes ``size="small" | "full"`` (a
 preset: small runs in seconds, full gives the docs' numbers), ``seed`` and ``progress`` (a
-callable receiving progress lines) plus explicit overrides of its preset (``None`` keeps the
-preset's value), and returns an :class:`AnalysisResult` whose ``to_json()`` is the same for
-the same seed; each analysis module's docstring lists the keys of its ``summary`` and
-``table``. Importing this package is light: JAX loads when an analysis runs.
+callable receiving progress lines) plus keyword overrides of its preset, named as the
+preset's keys in the analysis module's ``PRESETS`` (``None`` keeps the preset's value; an
+unknown keyword is a ``TypeError``), and returns an :class:`AnalysisResult` whose
+``to_json()`` is the same for the same seed; each analysis module's docstring lists the
+keys of its ``summary`` and ``table``. Importing this package is light: JAX loads when an
+analysis runs.
 """
 
 from __future__ import annotations

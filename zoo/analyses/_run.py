@@ -62,6 +62,9 @@ def settings_for(size: str, seed: int, presets: dict[str, dict], **given) -> dic
     ``seed``."""
     choice(size, presets, "size")
     out = dict(presets[size])
+    unknown = sorted(set(given) - set(out))
+    if unknown:
+        raise TypeError(f"unknown keyword {unknown[0]!r}; expected one of {sorted(out)}")
     for key, value in given.items():
         if value is not None:
             out[key] = tuple(value) if isinstance(out[key], tuple) else value

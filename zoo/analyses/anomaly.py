@@ -70,18 +70,7 @@ def flip(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 @one_blas_thread
-def run_anomaly(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress=None,
-    families=None,
-    inliers=None,
-    flipped=None,
-    components: int | None = None,
-    svi_steps: int | None = None,
-    draws: int | None = None,
-) -> AnalysisResult:
+def run_anomaly(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
     """AUROC of each family's log p(x) for held-out digit classes and corrupted digits.
 
     ``size="small"`` flips one number of pixels and runs a short SVI, ``"full"`` flips 2 to
@@ -92,17 +81,7 @@ def run_anomaly(
     pixels), ``components`` (of latent-class), ``svi_steps`` (of the autoregressive fit)
     and ``draws`` (posterior draws of the conjugate families).
     """
-    s = settings_for(
-        size,
-        seed,
-        PRESETS,
-        families=families,
-        inliers=inliers,
-        flipped=flipped,
-        components=components,
-        svi_steps=svi_steps,
-        draws=draws,
-    )
+    s = settings_for(size, seed, PRESETS, **overrides)
     for f in s["families"]:
         if f not in FAMILIES:
             raise ZooError(f"unknown family {f!r}; expected some of {list(FAMILIES)}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 from graphs.files import writable_folder
@@ -102,41 +101,3 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def example_parser(doc: str, name: str) -> argparse.ArgumentParser:
-    """The parser every ``examples/analyze_*.py`` script starts from: ``--size``, ``--seed``
-    and ``--out``; the script adds its own options."""
-    p = argparse.ArgumentParser(description=doc.splitlines()[0])
-    p.add_argument("--size", choices=SIZES, default="small")
-    p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--out", default=f"{DEFAULT_OUT}/{name}")
-    return p
-
-
-def example_main(doc: str, name: str, add_flags, run, argv=None) -> int:
-    """The ``main`` of an ``examples/analyze_*.py`` script for analysis ``name``: parse
-    ``argv`` with :func:`example_parser` and the script's ``add_flags(parser)`` (each flag
-    named after the keyword of the analysis it sets), then return ``run(function, args,
-    **flags)`` (:func:`run_example`, or a test's stand-in)."""
-    p = example_parser(doc, name)
-    add_flags(p)
-    args = p.parse_args(argv)
-    flags = {k: v for k, v in vars(args).items() if k not in ("size", "seed", "out")}
-    return run(get_analysis(name), args, **flags)
-
-
-def run_example(run_fn, args: argparse.Namespace, **options) -> int:
-    """Run an analysis for an example script, print its finding and table, and write its
-    result and figures into ``args.out``; a bad ``--out`` is one line on standard error and
-    exit status 2."""
-    try:
-        check_out(args.out)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    result = run_fn(size=args.size, seed=args.seed, progress=note, **options)
-    files = write_result(result, args.out)
-    print(format_result(result))
-    note(f"wrote {args.out}/: {', '.join(files)}")
-    return 0

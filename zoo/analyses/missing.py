@@ -96,15 +96,7 @@ def mean_impute(x: np.ndarray, means: np.ndarray) -> np.ndarray:
 
 
 @one_blas_thread
-def run_missing(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress=None,
-    rates=None,
-    masks: int | None = None,
-    components: int | None = None,
-) -> AnalysisResult:
+def run_missing(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
     """Accuracy and log loss on digits with a share of the test pixels hidden.
 
     ``size="small"`` hides 0, 50 and 90 % of the pixels under 2 masks each, ``"full"`` 0 to
@@ -113,7 +105,7 @@ def run_missing(
     ``rates`` (shares of hidden pixels, each in [0, 1)), ``masks`` (random masks per rate)
     and ``components`` (of the mixture per digit).
     """
-    s = settings_for(size, seed, PRESETS, rates=rates, masks=masks, components=components)
+    s = settings_for(size, seed, PRESETS, **overrides)
     s["rates"] = check_fractions("rates", s["rates"], 0.0, 1.0)
     check_int("masks", s["masks"])
     check_int("components", s["components"])

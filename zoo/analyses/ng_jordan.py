@@ -90,18 +90,7 @@ def _at_train_median(x, train):
 
 
 @one_blas_thread
-def run_ng_jordan(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress=None,
-    datasets=None,
-    repeats: int | None = None,
-    sizes=None,
-    test_fraction: float | None = None,
-    prior_scale: float | None = None,
-    stratify: bool | None = None,
-) -> AnalysisResult:
+def run_ng_jordan(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
     """Learning curves of naive Bayes against Bayesian logistic regression.
 
     ``size="small"`` runs two binary datasets 4 times (seconds), ``"full"`` all three 20
@@ -114,17 +103,7 @@ def run_ng_jordan(
     class shares of the split; default: random, as Ng and Jordan drew them; every class
     always appears at least once).
     """
-    s = settings_for(
-        size,
-        seed,
-        PRESETS,
-        datasets=datasets,
-        repeats=repeats,
-        sizes=sizes,
-        test_fraction=test_fraction,
-        prior_scale=prior_scale,
-        stratify=stratify,
-    )
+    s = settings_for(size, seed, PRESETS, **overrides)
     some_of(s["datasets"], DATASETS, "dataset", "datasets")
     check_int("repeats", s["repeats"], 2)
     check_sizes("sizes", s["sizes"], 2)

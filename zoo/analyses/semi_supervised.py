@@ -101,15 +101,7 @@ def semi_supervised_em(
 
 
 @one_blas_thread
-def run_semi_supervised(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress=None,
-    labels=None,
-    repeats: int | None = None,
-    max_iter: int | None = None,
-) -> AnalysisResult:
+def run_semi_supervised(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
     """Accuracy against the number of labels: the semi-supervised mixture against logistic
     regression and naive Bayes on the labelled digits alone.
 
@@ -119,7 +111,7 @@ def run_semi_supervised(
     ``labels`` (numbers of labelled training items, at least 10, at most 1,437),
     ``repeats`` and ``max_iter`` (the EM iteration cap).
     """
-    s = settings_for(size, seed, PRESETS, labels=labels, repeats=repeats, max_iter=max_iter)
+    s = settings_for(size, seed, PRESETS, **overrides)
     check_sizes("labels", s["labels"], 10)
     check_int("repeats", s["repeats"], 2)
     check_int("max_iter", s["max_iter"])
