@@ -48,7 +48,7 @@ def _diagnostics(result) -> Diagnostics:
 
 def family_card(spec, model, result, test, options=None, *, data=None) -> FitCard:
     """:func:`fit_card` of a family fit with its spec and model given."""
-    from .evaluate import heldout, loo
+    from .evaluate import heldout
 
     start = time.perf_counter()
     structure = StructureCard.of(spec, model.dag, options)
@@ -57,10 +57,13 @@ def family_card(spec, model, result, test, options=None, *, data=None) -> FitCar
     scores.pop("per_item")
     if model.dag.with_role("label") and test.y is not None:
         scores.update(_label_scores(model, result, test))
-    try:
-        loo_card = Loo.from_json(loo(result))
-    except Exception as err:  # PSIS-LOO is a bonus; a failure must not lose the fit
-        loo_card = Loo(error=" ".join(str(err).split()) or type(err).__name__)
+    from .models import Trained
+
+    if isinstance(model, Trained):
+        scores["details"] = model.heldout_details(result.draws(), test) or None
+        loo_card = Loo(error="a trained point has no posterior draws to leave items out of")
+    else:
+        loo_card = _loo(result)
     seconds = dict(result.seconds)
     seconds["evaluation"] = time.perf_counter() - start
     default = result.method == model.default_method
@@ -79,6 +82,15 @@ def family_card(spec, model, result, test, options=None, *, data=None) -> FitCar
         loo=loo_card,
         seconds=seconds,
     )
+
+
+def _loo(result) -> Loo:
+    from .evaluate import loo
+
+    try:
+        return Loo.from_json(loo(result))
+    except Exception as err:  # PSIS-LOO is a bonus; a failure must not lose the fit
+        return Loo(error=" ".join(str(err).split()) or type(err).__name__)
 
 
 def _label_scores(model, result, test) -> dict:

@@ -96,6 +96,11 @@ def _structure_text(card: dict) -> str:
         f"  {len(nodes)} nodes ({role_text}), {len(card['edges'])} edges",
         "parameters",
         f"  model       {p['model']:,}  ({p['conditional']}: {p['formula']})",
+        *(
+            [f"  amortised   {p['amortisation']:,}  (fitted beside the model, not part of it)"]
+            if "amortisation" in p
+            else []
+        ),
         f"  full joint  {p['full_joint']}",
         f"              = prod(cards over {len(p['full_joint_over'])} visible variables) - 1,"
         f" log10 = {p['log10_full_joint']:.2f}",
@@ -140,6 +145,14 @@ def _num(value, digits: int = 4) -> str:
     return f"{value:,.{digits}g}" if abs(value) < 1 else f"{value:,.{max(1, digits - 2)}f}"
 
 
+def _detail(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_detail(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_detail(v) for v in value) + "]"
+    return _num(value) if isinstance(value, int | float) else str(value)
+
+
 def _check_value(value) -> str:
     # four decimals near 1, so an R-hat of 1.0099 (a pass) never prints as 1.01
     if value is None or not abs(value) < 10:
@@ -179,8 +192,9 @@ def _fit_text(card: dict) -> str:
             f"  data        {data.get('train')}: {data.get('train_items'):,} training items, "
             f"{data.get('test_items'):,} held out ({held})"
         )
-    shown = ("chains", "warmup", "draws") if card["method"] != "svi" else ()
-    shown += ("steps", "guide", "learning_rate", "batch_size") if card["method"] == "svi" else ()
+    optimised = "steps" in s  # SVI and trained families; samplers have no steps
+    shown = ("steps", "guide", "learning_rate", "batch_size") if optimised else ()
+    shown = shown or ("chains", "warmup", "draws")
     parts = [f"{k} {s[k]}" for k in ("seed", *shown) if s.get(k) is not None]
     lines.append(f"  settings    {', '.join(parts)}")
     lines += format_diagnostics(d)
@@ -193,6 +207,8 @@ def _fit_text(card: dict) -> str:
         lines.append(f"  {_num(h['nats_per_item_joint'])} nats per item for (x, label)")
     if "accuracy" in h:
         lines.append(f"  accuracy {100 * h['accuracy']:.1f}%")
+    for name, value in (h.get("details") or {}).items():
+        lines.append(f"  {name.replace('_', ' ')}: {_detail(value)}")
     lo = card.get("loo") or {}
     if "elpd_loo" in lo:
         share = lo.get("khat_over_0.7")

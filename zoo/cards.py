@@ -109,6 +109,8 @@ class StructureCard:
             "log10_full_joint": graphs.log10(full),
             "log10_ratio": graphs.log10(full) - graphs.log10(model),
         }
+        if spec.amortisation is not None:  # fitted beside the model, so counted apart
+            params["amortisation"] = spec.amortisation(dag, **options)
         nodes = [
             {"name": v.name, "card": v.card, "role": v.role, "pos": list(v.pos) if v.pos else None}
             for v in dag.variables
@@ -200,13 +202,15 @@ class Diagnostics:
 @dataclass(frozen=True)
 class Heldout:
     """The held-out score: nats per item of log p(x), bits per dimension, the item count
-    and, for a model with a label, nats per item of log p(x, label) and the accuracy."""
+    and, for a model with a label, nats per item of log p(x, label) and the accuracy;
+    ``details``: what a trained family adds (a bound's convergence, an interval)."""
 
     nats_per_item: float | None
     bits_per_dim: float | None
     items: int
     nats_per_item_joint: float | None = None
     accuracy: float | None = None
+    details: dict | None = None
 
     def to_json(self) -> dict:
         """This record as its JSON dict."""
@@ -215,7 +219,7 @@ class Heldout:
             "bits_per_dim": self.bits_per_dim,
             "items": self.items,
         }
-        for key in ("nats_per_item_joint", "accuracy"):
+        for key in ("nats_per_item_joint", "accuracy", "details"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

@@ -158,7 +158,9 @@ def _options(name: str, budget: Budget, data: Dataset) -> dict:
 def _fit_kwargs(name: str, budget: Budget) -> dict:
     if name in TABULAR:
         return dict(budget.tabular)
-    kwargs = {**budget.svi, "steps": budget.steps.get(name, budget.default_steps)}
+    _, row = models.rows()[name]
+    steps = budget.steps.get(name) or row.steps.get(budget.name) or budget.default_steps
+    kwargs = {**budget.svi, "steps": steps}
     if name in budget.guides:
         kwargs["guide"] = budget.guides[name]
     return kwargs
@@ -327,7 +329,7 @@ def _curve(
     if "curve_maps" in fitted.extra:
         sizes, maps = fitted.extra["curve_maps"]
     elif not refit and isinstance(model, MapFits) and sizes:
-        maps = model.map_fits(train, sizes, steps=b.steps.get(name, b.default_steps), seed=seed)
+        maps = model.map_fits(train, sizes, steps=_fit_kwargs(name, b)["steps"], seed=seed)
     points = []
     for i, m in enumerate(sizes):
         part = train.take(slice(0, m))

@@ -40,15 +40,24 @@ ADVICE = {
     "target_accept or reparameterise",
     "ebfmi": "low E-BFMI: momentum resampling barely moves the energy; reparameterise",
     "elbo_converged": "the ELBO is still moving; run more steps",
+    "converged": "the objective is still moving; run more steps",
     "khat": "the guide is a poor importance proposal for the posterior (k-hat > 0.7); "
     "its uncertainty is not to be trusted",
 }
 
 
+_FAMILY_ADVICE = "a check of the family's own failed: see the family's page"
+
+
 def diagnose(result) -> dict:
     """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section,
     ``pass`` (every check passes) and ``warnings`` (one line per failed check)."""
-    out = _svi(result) if result.method == "svi" else _mcmc(result)
+    from .models import Trained
+
+    if isinstance(result.model, Trained):
+        out = _trained(result)
+    else:
+        out = _svi(result) if result.method == "svi" else _mcmc(result)
     out["warnings"] = warnings_for(out)
     return out
 
@@ -63,7 +72,8 @@ def warnings_for(diag: dict) -> list[str]:
                 if check["value"] is None or check["value"] != check["value"]
                 else (f"{check['value']:.4g}")
             )
-            lines.append(f"{name} {value} (threshold {check['threshold']:.4g}): {ADVICE[name]}")
+            advice = ADVICE.get(name) or ADVICE.get(name.rpartition("_")[2], _FAMILY_ADVICE)
+            lines.append(f"{name} {value} (threshold {check['threshold']:.4g}): {advice}")
     return lines
 
 
@@ -125,28 +135,44 @@ def _mcmc(result) -> dict:
     return out
 
 
-def _svi(result) -> dict:
-    elbo = np.asarray(result.elbo, dtype=float)
-    window = max(10, len(elbo) // 10)
-    last, before = elbo[-window:], elbo[-2 * window : -window]
+def _converged(trace, name: str) -> tuple[dict, dict]:
+    """Values and the check of an objective's ``trace`` (higher is better), named ``name``:
+    converged when the last two windows of a tenth differ by less than their noise (3 s.e.)."""
+    trace = np.asarray(trace, dtype=float)
+    window = max(10, len(trace) // 10)
+    last, before = trace[-window:], trace[-2 * window : -window]
     final = float(np.mean(last))
-    if len(before) and np.isfinite(elbo).all():
-        # converged when the last two windows differ by less than their noise (3 s.e.)
+    if len(before) and np.isfinite(trace).all():
         gain = final - float(np.mean(before))
         noise = 3 * math.sqrt((np.var(last) + np.var(before)) / window) + 1e-9 * abs(final)
     else:
         gain, noise = math.nan, math.nan
+    values = {f"{name}_final": final, f"{name}_gain_last_window": gain, f"{name}_noise": noise}
+    return values, {f"{name}_converged": _check(gain, noise, _finite(gain) and abs(gain) <= noise)}
+
+
+def _svi(result) -> dict:
+    out, checks = _converged(result.elbo, "elbo")
     khat = guide_khat(result)
-    out = {
-        "elbo_final": final,
-        "elbo_gain_last_window": gain,
-        "elbo_noise": noise,
-        "khat": khat,
-        "guide": result.settings["guide"],
-    }
-    checks = {"elbo_converged": _check(gain, noise, _finite(gain) and abs(gain) <= noise)}
+    out.update(khat=khat, guide=result.settings["guide"])
     if khat is not None:
         checks["khat"] = _check(khat, KHAT_MAX, _finite(khat) and khat <= KHAT_MAX)
+    out["checks"] = checks
+    out["pass"] = all(c["pass"] for c in checks.values())
+    return out
+
+
+def _trained(result) -> dict:
+    """A trained family's point: its objective's convergence and the family's own checks."""
+    model = result.model
+    out, checks = _converged(result.elbo, model.objective)
+    if "guide" in result.settings:
+        out["guide"] = result.settings["guide"]
+    for name, value in model.fit_diagnostics(result.draws(), result.data).items():
+        if isinstance(value, tuple):
+            checks[name] = _check(*value)
+        else:
+            out[name] = value
     out["checks"] = checks
     out["pass"] = all(c["pass"] for c in checks.values())
     return out

@@ -33,6 +33,8 @@ from .inference._map import map_fit, map_result
 from .inference._nuts import nuts_fit
 from .inference._svi import GUIDES, make_guide, svi_fit
 from .inference._target import as_target
+from .inference._trained import trained_fit
+from .models import Trained
 
 METHODS = ("nuts", "svi", "exact")
 
@@ -64,7 +66,7 @@ def fit(
     target_accept: float = 0.8,
     steps: int = 3000,
     guide: str | None = None,
-    learning_rate: float = 0.01,
+    learning_rate: float | None = None,
     batch_size: int | None = None,
     progress: bool = False,
     pointwise: bool = True,
@@ -76,21 +78,29 @@ def fit(
     ``method`` is ``"nuts"``, ``"svi"`` or ``"exact"`` (conjugate tabular families only);
     by default the family's own choice (a program's: NUTS). NUTS runs ``chains`` chains of
     ``warmup`` + ``draws`` iterations; SVI runs ``steps`` Adam steps with a mean-field Normal
-    (``"normal"``), MAP (``"map"``) or low-rank (``"lowrank"``) guide (by default the
+    (``"normal"``), MAP (``"map"``) or low-rank (``"lowrank"``) guide at ``learning_rate``
+    (default 0.01) (by default the
     family's own choice), on ``batch_size`` items per step when given (families with a
     per-item likelihood), then draws ``chains x draws`` times from the guide.
     ``pointwise=False`` skips the per-item log-likelihood group (what LOO and the held-out
     comparisons read), which costs draws x items: for timing the posterior alone.
+    A trained family (:class:`zoo.models.Trained`: the VAE, flows, energy models,
+    diffusion) is fitted by its own objective and guide for ``steps`` steps (at its own
+    learning rate unless one is given), to one point.
     ``progress=True`` shows the iterations on standard error.
     The same ``seed`` gives the same numbers.
     """
     _jax.ensure()  # host devices and caches, before anything computes
     target = as_target(target, data)
     method = target.default_method if method is None else method
-    guide = target.default_guide if guide is None else guide
     check_choice(method, target.methods, "method")
-    check_choice(guide, GUIDES, "guide")
     check_budget(chains, warmup, draws, steps, target_accept)
+    trained = isinstance(target.model, Trained)
+    if trained and guide is not None:
+        raise ZooError(f"{target.name} is trained with its own guide; guide does not apply")
+    guide = target.default_guide if guide is None else guide
+    if not trained:
+        check_choice(guide, GUIDES, "guide")
     if batch_size is not None:
         check_positive(batch_size=batch_size)
         if not target.batches:
@@ -99,6 +109,13 @@ def fit(
     settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     settings["pointwise"] = pointwise
     key = jax.random.PRNGKey(seed)
+    if learning_rate is None:
+        learning_rate = target.model.learning_rate if trained else 0.01
+    if trained:
+        settings.update(steps=steps, learning_rate=learning_rate, batch_size=batch_size)
+        if method == "svi":
+            settings["guide"] = guide
+        return trained_fit(target, key, method, settings, progress)
     if method == "nuts":
         settings["target_accept"] = target_accept
         return nuts_fit(target, key, settings, progress)

@@ -26,7 +26,12 @@ CARD_FILE, IDATA_FILE = "card.json", "idata.nc"
 
 
 def svi_arrays(result) -> dict[str, np.ndarray] | None:
-    """What ``svi.npz`` holds for an SVI result (``None`` for other methods)."""
+    """What ``svi.npz`` holds for an SVI result, or a trained family's objective trace
+    (``None`` for other methods)."""
+    from .models import Trained
+
+    if isinstance(result.model, Trained):
+        return {"elbo": np.asarray(result.elbo)}
     if result.method != "svi":
         return None
     arrays = {"elbo": np.asarray(result.elbo)}
@@ -119,7 +124,7 @@ def load(path: str | os.PathLike) -> SavedFit:
         raise ZooError(f"{str(card_path)!r} is not a family fit card (no 'family' key)")
     from .data import conform
     from .fit import FitResult
-    from .models import make_model
+    from .models import Trained, make_model
     from .sources import reopen
 
     model = make_model(card["family"], **card["options"])
@@ -140,7 +145,9 @@ def load(path: str | os.PathLike) -> SavedFit:
         )
     settings = dict(card["settings"])
     elbo, extra = None, {}
-    if card["method"] == "svi":
+    if isinstance(model, Trained):
+        elbo = _trace(folder)
+    elif card["method"] == "svi":
         elbo, extra = _svi_state(folder, model, train, settings)
     result = FitResult(model, card["method"], idata, dict(card["seconds"]), settings, train, elbo)
     result.extra.update(extra)
@@ -166,6 +173,14 @@ def _legacy_source(info: dict, seed: int) -> DataSource:
     if train:
         return DataSource(**origin(train, seed), split="fraction", test_fraction=0.2, split_seed=0)
     raise ZooError("the card does not say which data the fit saw")
+
+
+def _trace(folder: Path) -> np.ndarray:
+    path = folder / SVI_FILE
+    if not path.is_file():
+        raise ZooError(f"{str(folder)!r}: a trained fit needs {SVI_FILE}, which is missing")
+    with np.load(path) as z:
+        return np.asarray(z["elbo"])
 
 
 def _svi_state(folder: Path, model, train, settings: dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from ..models import FAMILIES, get_family
+from ..models import FAMILIES, get_family, methods
 from ..options import family_options
 from ._args import add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note, warn
@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
         help="held-out data (default: a seeded 20 percent of --data, or the digits split)",
     )
     g = p.add_argument_group("inference")
-    g.add_argument("--method", choices=["nuts", "svi", "exact"], help="default: the family's")
+    g.add_argument("--method", choices=methods(), help="default: the family's")
     g.add_argument("--chains", type=int_at_least(1, "--chains"), help="chains (default 4)")
     g.add_argument("--warmup", type=int_at_least(1, "--warmup"), help="warmup (default 1000)")
     g.add_argument("--draws", type=int_at_least(1, "--draws"), help="draws per chain (1000)")

@@ -12,7 +12,8 @@ import numpy as np
 from .. import _jax
 from ..data import Dataset
 
-#: the seconds key of each method's own work, beside compile and log_likelihood
+#: the seconds key of each method's own work, beside compile and log_likelihood (a trained
+#: family's other methods: "training")
 PHASES = {"nuts": "warmup_and_sampling", "svi": "optimisation", "exact": "sampling"}
 
 
@@ -75,7 +76,7 @@ def build(
         )
     seconds = {
         "compile": clock["compile"],
-        PHASES[method]: clock["total"] - clock["compile"],
+        PHASES.get(method, "training"): clock["total"] - clock["compile"],
         "log_likelihood": ll_clock["total"],
     }
     seconds["total"] = clock["total"] + ll_clock["total"]

@@ -75,13 +75,13 @@ def check_exact(model) -> None:
 class FamilyTarget:
     """A zoo family model with the data it is fitted to."""
 
-    methods = ("nuts", "svi", "exact")
     batches = True
     dims = {"obs": ["item"]}
 
     def __init__(self, model: Model, data: Dataset) -> None:
         self.model, self.data = model, data
         self.name = model.family
+        self.methods = model.methods
         self.program = model.program
         self.default_method = model.default_method
         self.default_guide = getattr(model, "default_guide", "normal")
@@ -114,7 +114,7 @@ class FamilyTarget:
         return {k: as_numpy(v) for k, v in self.model.exact_draws(self.data, key, n).items()}
 
     def posterior(self, flat: dict, key) -> dict:
-        sites = self.model.param_sites()
+        sites = self.model.param_sites() | self.model.auxiliary_sites()
         return {k: v for k, v in flat.items() if k in sites}
 
     def log_likelihood(self, flat: dict) -> dict:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import ZooError
-from ._base import Classifier, Conjugate, Family, MapFits, Model, PointEstimate
+from ._base import Classifier, Conjugate, Family, MapFits, Model, PointEstimate, Trained
 from ._spec import FamilySpec, Row
 
 _REGISTRY: dict[str, FamilySpec] = {}
@@ -134,6 +134,14 @@ def rows() -> dict[str, tuple[str, Row]]:
     return {row.name: (name, row) for name, spec in FAMILIES.items() for row in spec.rows or ()}
 
 
+def methods() -> tuple[str, ...]:
+    """Every fitting method some registered family accepts, the sampling ones first."""
+    found = {"nuts": None, "svi": None, "exact": None}
+    for spec in FAMILIES.values():
+        found.update(dict.fromkeys(spec.model.methods if spec.model else ()))
+    return tuple(found)
+
+
 _discover()
 
 __all__ = [
@@ -146,8 +154,10 @@ __all__ = [
     "Model",
     "PointEstimate",
     "Row",
+    "Trained",
     "get_family",
     "make_model",
+    "methods",
     "model_options",
     "register",
     "rows",

@@ -13,7 +13,9 @@ Optional abilities are declared by inheriting their mixin, and code asks
   matrix, exact learning curves);
 * :class:`Classifier`: class probabilities and accuracy on labelled items;
 * :class:`MapFits`: MAP fits of several training prefixes in one compiled run;
-* :class:`PointEstimate`: a cheap point estimate of the posterior (EM, say).
+* :class:`PointEstimate`: a cheap point estimate of the posterior (EM, say);
+* :class:`Trained`: fitted by optimising its own objective to one point (a network's
+  weights: the VAE, flows, energy models, diffusion), not by sampling a posterior.
 
 This module imports no JAX: the family modules are read by ``zoo list`` and ``zoo show``.
 """
@@ -58,7 +60,9 @@ class Family(abc.ABC):
     #: the registry entry; set by :func:`zoo.models.register` on the class it builds
     spec: FamilySpec | None = None
     family: str = ""
-    #: "nuts" or "svi", with the reason shown in reports
+    #: the methods ``fit`` accepts for this family; ``default_method`` is one of them,
+    #: shown in reports with ``method_reason``
+    methods: tuple[str, ...] = ("nuts", "svi", "exact")
     default_method: str = "nuts"
     method_reason: str = ""
     #: the SVI guide used when the caller names none
@@ -94,6 +98,11 @@ class Family(abc.ABC):
     @abc.abstractmethod
     def param_sites(self) -> frozenset[str]:
         """Names of the global parameter sites (what goes into the posterior group)."""
+
+    def auxiliary_sites(self) -> frozenset[str]:
+        """Fitted sites kept with the posterior that are not the model's parameters (an
+        amortised encoder, say): saved and passed back in ``draws``, never counted."""
+        return frozenset()
 
     # -- data -----------------------------------------------------------------------------
     def check_data(self, data: Dataset) -> None:
@@ -244,6 +253,45 @@ class PointEstimate(abc.ABC):
     @abc.abstractmethod
     def point_estimate(self, data: Dataset, *, seed: int | None = None) -> dict:
         """Draws of the estimate with a leading axis of one."""
+
+
+class Trained(abc.ABC):
+    """Ability: fitted by optimising the family's own objective to one point (network
+    weights), for the methods in ``methods``; ``fit`` calls :meth:`train` and keeps the
+    point as a posterior of one draw (NUTS over ten thousand weights would teach nothing).
+
+    The card adds what the family measures of its fit (:meth:`fit_diagnostics`) and of its
+    held-out score (:meth:`heldout_details`).
+    """
+
+    #: the name its settings and reports give the objective's trace (higher is better)
+    objective: str = "elbo"
+    #: the optimiser's step size when the caller names none
+    learning_rate: float = 0.01
+
+    @abc.abstractmethod
+    def train(
+        self,
+        data: Dataset,
+        key: Any,
+        *,
+        steps: int,
+        learning_rate: float,
+        batch_size: int | None = None,
+        progress: Any = None,
+    ) -> tuple[dict[str, Any], np.ndarray]:
+        """The fitted point (site -> array, the :meth:`Family.param_sites` and any
+        :meth:`Family.auxiliary_sites`) and the objective at each step. ``progress(done,
+        total)``, when given, is called as the steps go."""
+
+    def fit_diagnostics(self, draws: Draws, data: Dataset) -> dict[str, Any]:
+        """What the family checks of a fitted point: name -> a value, or -> ``(value,
+        threshold, passed)`` for a check the card passes or fails."""
+        return {}
+
+    def heldout_details(self, draws: Draws, test: Dataset) -> dict[str, Any]:
+        """Held-out numbers beyond nats per item (a bound's convergence, an interval)."""
+        return {}
 
 
 #: the name the rest of the zoo has always used

@@ -27,12 +27,14 @@ class Row:
     """One row of ``zoo compare``: the family with some options fixed.
 
     ``anomaly`` says whether the anomaly analysis scores the row too: ``True`` under the
-    same name, a string for another name, ``False`` not at all.
+    same name, a string for another name, ``False`` not at all. ``steps`` gives the row's
+    optimisation steps per budget name (beside the budget's own table and default).
     """
 
     name: str
     options: Mapping[str, Any] = field(default_factory=dict)
     anomaly: bool | str = True
+    steps: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def anomaly_name(self) -> str | None:
@@ -88,6 +90,7 @@ class FamilySpec:
     unsupported: Callable[[Dataset, Mapping[str, Any]], str | None] = _always
     order: int = 1000
     module: str = ""
+    amortisation: Callable[..., int] | None = None
     #: small options that build the family, for its contract tests and examples
     example: Mapping[str, Any] = field(default_factory=lambda: {"n": 4})
 
