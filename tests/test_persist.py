@@ -141,3 +141,19 @@ def test_load_names_a_missing_or_changed_file(fits, pixels, tmp_path):
     (tmp_path / "fit" / "card.json").write_text(json.dumps(card))
     with pytest.raises(ValueError, match="the fit saw 250 items but the data now have 249"):
         zoo.load(tmp_path / "fit")
+
+
+def test_a_fit_to_the_digits_split_made_in_python_reloads(tmp_path):
+    """The library journey: digits_split, fit, fit_card, save, load, with no data record
+    given; the card recognises the fixed split, and other data are left unrecorded."""
+    train, test = zoo.digits_split()
+    model = zoo.make_model("independent")
+    result = zoo.fit(model, train, "exact", chains=1, draws=20)
+    card = zoo.fit_card(result, test)
+    assert card.data is not None and card.data.source.split == "fixed"
+    zoo.save(result, tmp_path, card=card)
+    saved = zoo.load(tmp_path)
+    assert np.array_equal(saved.train.x, train.x) and np.array_equal(saved.test.x, test.x)
+    assert saved.recompute()["heldout"] == card.heldout.to_json()
+    other = zoo.fit(model, train.take(slice(0, 100)), "exact", chains=1, draws=20)
+    assert zoo.fit_card(other, test).data is None

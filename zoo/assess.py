@@ -24,7 +24,9 @@ def fit_card(
     """The card of ``result``: for a family fit a :class:`FitCard` (``test``, the held-out
     data, is needed; ``options`` are the family's; ``data`` describes the data), for a
     fitted program (:func:`zoo.programs.fit_program`) a :class:`ProgramFitCard` named
-    ``program`` (default: the function's name)."""
+    ``program`` (default: the function's name). Without ``data``, a fit to the digits'
+    fixed split (:func:`zoo.digits_split`) is recognised and recorded, so that
+    :func:`zoo.load` can find its data again."""
     if getattr(result.model, "family", None) == "program":
         bound = result.model.bound
         return program_card(bound, result, program or bound.name)
@@ -33,7 +35,30 @@ def fit_card(
     if test is None:
         raise ZooError("a family fit's card needs its held-out data (test)")
     spec = get_family(result.model.family)
+    if data is None:
+        data = _digits_split_record(result.data, test)
     return family_card(spec, result.model, result, test, options, data=data)
+
+
+def _digits_split_record(train, test) -> FitData | None:
+    """The data record of the digits' fixed split when ``train`` and ``test`` are it."""
+    import numpy as np
+
+    from .cards import DataSource
+    from .data import digits_split
+    from .sources import describe
+
+    if train is None:
+        return None
+    ref_train, ref_test = digits_split()
+    pairs = ((train, ref_train), (test, ref_test))
+    if not all(
+        a.x.shape == b.x.shape and tuple(a.names) == tuple(b.names) and np.array_equal(a.x, b.x)
+        for a, b in pairs
+    ):
+        return None
+    whole = ref_train.n_items + ref_test.n_items
+    return describe(DataSource("digits", n=whole, split="fixed"), train, test)
 
 
 def _diagnostics(result) -> Diagnostics:
