@@ -10,7 +10,9 @@ cards, CLI) needs only ``graphs``; JAX loads on the first fit, and :func:`setup`
 the first fit when nobody called it) sets JAX's host devices and caches.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._jax import setup
 from .card import format_card, structure_card
@@ -18,6 +20,15 @@ from .data import Dataset, digits_split, load_data
 from .errors import ZooError
 from .inspection import inspect
 from .models import FAMILIES, FamilySpec, get_family, make_model, register
+
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.figure import Figure
+
+    from .cards import Card, FitCard, ProgramFitCard
+    from .inference._idata import FitResult
+    from .persist import SavedFit
 
 __version__ = "0.1.0"
 
@@ -35,7 +46,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> SavedFit:
     """Read back a fit saved by :func:`save` or ``zoo fit FAMILY --out DIR`` (see
     :mod:`zoo.persist`)."""
     from .persist import load as _load
@@ -43,7 +54,9 @@ def load(path):
     return _load(path)
 
 
-def fit_card(result, test=None, **options):
+def fit_card(
+    result: FitResult, test: Dataset | None = None, **options: Any
+) -> FitCard | ProgramFitCard:
     """The card of a fit: diagnostics, held-out score and LOO as records (see
     :func:`zoo.assess.fit_card`)."""
     from .assess import fit_card as _fit_card
@@ -51,7 +64,13 @@ def fit_card(result, test=None, **options):
     return _fit_card(result, test, **options)
 
 
-def save(fit, folder, *, card, figures=None):
+def save(
+    fit: FitResult,
+    folder: str | os.PathLike[str],
+    *,
+    card: Card,
+    figures: dict[str, Figure] | None = None,
+) -> list[str]:
     """Write a fit, its card and figures into ``folder`` (see :mod:`zoo.persist`)."""
     from .persist import save as _save
 

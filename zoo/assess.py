@@ -8,35 +8,44 @@ Imports JAX (through the evaluation).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from .cards import Diagnostics, FitCard, FitData, Heldout, Loo, ProgramFitCard, StructureCard
 from .errors import ZooError
 
+if TYPE_CHECKING:
+    from .data import Dataset
+    from .fit import FitResult
+    from .models import Family, FamilySpec
+    from .programs import BoundProgram
+
 
 def fit_card(
-    result,
-    test=None,
+    result: FitResult,
+    test: Dataset | None = None,
     *,
-    options: dict | None = None,
-    data: FitData | dict | None = None,
+    options: dict[str, Any] | None = None,
+    data: FitData | dict[str, Any] | None = None,
     program: str | None = None,
 ) -> FitCard | ProgramFitCard:
     """The card of ``result``: for a family fit a :class:`FitCard` (``test``, the held-out
     data, is needed; ``options`` are the family's; ``data`` describes the data), for a
     fitted program (:func:`zoo.programs.fit_program`) a :class:`ProgramFitCard` named
     ``program`` (default: the function's name)."""
-    if getattr(result.model, "family", None) == "program":
+    from .inference._target import ProgramTarget
+
+    if isinstance(result.model, ProgramTarget):
         bound = result.model.bound
         return program_card(bound, result, program or bound.name)
     from .models import get_family
 
     if test is None:
         raise ZooError("a family fit's card needs its held-out data (test)")
-    spec = get_family(result.model.family)
-    return family_card(spec, result.model, result, test, options, data=data)
+    model = result.family_model
+    return family_card(get_family(model.family), model, result, test, options, data=data)
 
 
-def _diagnostics(result) -> Diagnostics:
+def _diagnostics(result: FitResult) -> Diagnostics:
     from .cards import Check
     from .diagnostics import diagnose
 
@@ -46,7 +55,15 @@ def _diagnostics(result) -> Diagnostics:
     return Diagnostics(d, checks, passed, warnings)
 
 
-def family_card(spec, model, result, test, options=None, *, data=None) -> FitCard:
+def family_card(
+    spec: FamilySpec,
+    model: Family,
+    result: FitResult,
+    test: Dataset,
+    options: dict[str, Any] | None = None,
+    *,
+    data: FitData | dict[str, Any] | None = None,
+) -> FitCard:
     """:func:`fit_card` of a family fit with its spec and model given."""
     from .evaluate import heldout, loo
 
@@ -81,7 +98,7 @@ def family_card(spec, model, result, test, options=None, *, data=None) -> FitCar
     )
 
 
-def _label_scores(model, result, test) -> dict:
+def _label_scores(model: Family, result: FitResult, test: Dataset) -> dict[str, float]:
     """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
     import jax.numpy as jnp
 
@@ -97,7 +114,7 @@ def _label_scores(model, result, test) -> dict:
     return out
 
 
-def program_card(bound, result, name: str) -> ProgramFitCard:
+def program_card(bound: BoundProgram, result: FitResult, name: str) -> ProgramFitCard:
     """:func:`fit_card` of a fitted program with its bound data given."""
     from .inspection import card
     from .programs import _loo, posterior_summary

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .fit import FitResult
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN = 100
@@ -22,12 +26,12 @@ EBFMI_MIN = 0.3
 KHAT_MAX = 0.7
 
 
-def _check(value, threshold, ok: bool) -> dict:
+def _check(value: Any, threshold: float, ok: bool) -> dict[str, Any]:
     value = None if value is None else float(value)
     return {"value": value, "threshold": threshold, "pass": bool(ok)}
 
 
-def _finite(v) -> bool:
+def _finite(v: Any) -> bool:
     return v is not None and math.isfinite(v)
 
 
@@ -45,7 +49,7 @@ ADVICE = {
 }
 
 
-def diagnose(result) -> dict:
+def diagnose(result: FitResult) -> dict[str, Any]:
     """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section,
     ``pass`` (every check passes) and ``warnings`` (one line per failed check)."""
     out = _svi(result) if result.method == "svi" else _mcmc(result)
@@ -67,13 +71,13 @@ def warnings_for(diag: dict) -> list[str]:
     return lines
 
 
-def _mcmc(result) -> dict:
+def _mcmc(result: FitResult) -> dict[str, Any]:
     from ._az import az
 
-    post = result.idata.posterior
+    post = result.idata["posterior"]
     chains = post.sizes["chain"]
-    if result.model.invariant_only:
-        inv = result.model.invariants(result.draws(), result.data)
+    inv = result.invariants()
+    if inv is not None:
         target = az.convert_to_dataset(
             {k: np.asarray(v).reshape(chains, -1) for k, v in inv.items()}
         )
@@ -111,7 +115,7 @@ def _mcmc(result) -> dict:
         "ess_tail": _check(tail_min, ess_need, _finite(tail_min) and tail_min >= ess_need),
     }
     if result.method == "nuts":
-        stats = result.idata.sample_stats
+        stats = result.idata["sample_stats"]
         div = int(stats["diverging"].values.sum())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -125,7 +129,7 @@ def _mcmc(result) -> dict:
     return out
 
 
-def _svi(result) -> dict:
+def _svi(result: FitResult) -> dict[str, Any]:
     elbo = np.asarray(result.elbo, dtype=float)
     window = max(10, len(elbo) // 10)
     last, before = elbo[-window:], elbo[-2 * window : -window]
@@ -152,7 +156,7 @@ def _svi(result) -> dict:
     return out
 
 
-def guide_khat(result, n: int = 1000) -> float | None:
+def guide_khat(result: FitResult, n: int = 1000) -> float | None:
     """Pareto k-hat of log p(theta, data) - log q(theta) over ``n`` guide draws (PSIS).
 
     ``None`` for a MAP guide, which has no density to weigh against.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graphs.files import atomic_path, writable_folder
@@ -35,7 +35,12 @@ def write_json(data: dict, path: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def script_main(script: str, parser: argparse.ArgumentParser, run, argv=None) -> int:
+def script_main(
+    script: str,
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace, Path], tuple[dict, dict, list[str]]],
+    argv: Sequence[str] | None = None,
+) -> int:
     """Parse ``argv``, check ``--out``, call ``run(args, out) -> (result, timings, files)``
     and write ``result.json`` and ``timings.json``; a ``ValueError`` is one line and exit 2."""
     args = parser.parse_args(argv)

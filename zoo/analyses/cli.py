@@ -12,7 +12,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graphs.files import writable_folder
 from zoo.scripts import note
@@ -20,11 +22,16 @@ from zoo.validate import choice, int_at_least, int_flag
 
 from . import ANALYSES, SIZES, get_analysis, write_result
 
+if TYPE_CHECKING:
+    from zoo.cli._args import Subparsers
+
+    from ._run import AnalysisResult
+
 DEFAULT_OUT = "zoo-analyses"
 _seed = int_flag(0, "--seed")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add ``analyze`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     lines = "\n".join(f"  {name:<16} {desc}" for name, (_, desc) in ANALYSES.items())
     p = subparsers.add_parser(
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace) -> None:
     print("\n\n".join(format_result(r) for r in results.values()))
 
 
-def format_result(result) -> str:
+def format_result(result: AnalysisResult) -> str:
     """The finding, then the table as aligned text columns."""
     rows = result.table
     lines = [f"{result.name}: {result.summary.get('finding', '')}", ""]
@@ -96,7 +103,7 @@ def format_result(result) -> str:
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -114,7 +121,13 @@ def example_parser(doc: str, name: str) -> argparse.ArgumentParser:
     return p
 
 
-def example_main(doc: str, name: str, add_flags, run, argv=None) -> int:
+def example_main(
+    doc: str,
+    name: str,
+    add_flags: Callable[[argparse.ArgumentParser], object],
+    run: Callable[..., int],
+    argv: Sequence[str] | None = None,
+) -> int:
     """The ``main`` of an ``examples/analyze_*.py`` script for analysis ``name``: parse
     ``argv`` with :func:`example_parser` and the script's ``add_flags(parser)`` (each flag
     named after the keyword of the analysis it sets), then return ``run(function, args,
@@ -126,7 +139,9 @@ def example_main(doc: str, name: str, add_flags, run, argv=None) -> int:
     return run(get_analysis(name), args, **flags)
 
 
-def run_example(run_fn, args: argparse.Namespace, **options) -> int:
+def run_example(
+    run_fn: Callable[..., AnalysisResult], args: argparse.Namespace, **options: Any
+) -> int:
     """Run an analysis for an example script, print its finding and table, and write its
     result and figures into ``args.out``; a bad ``--out`` is one line on standard error and
     exit status 2."""
