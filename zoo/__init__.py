@@ -15,7 +15,9 @@ The public modules are reachable from ``import zoo`` too, each loaded on first t
 ``zoo.programs``, ``zoo.report`` and ``zoo.scripts`` (what the example scripts share).
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._jax import setup
 from .card import format_card, structure_card
@@ -24,13 +26,30 @@ from .errors import ZooError
 from .inspection import inspect
 from .models import FAMILIES, FamilySpec, get_family, make_model, register
 
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.figure import Figure
+
+    from .cards import Card, FitCard, ProgramFitCard
+    from .inference._idata import FitResult
+    from .persist import SavedFit
+
 __version__ = "0.1.0"
 
 # ``zoo.fit`` and ``zoo.compare`` are modules and verbs at once: each module is callable
 # (it calls its function), so ``zoo.fit(model, data)`` works however it was imported, and
 # JAX still loads only when one is first touched. The other public modules that the package
 # does not import itself load on first touch as well.
-_LAZY = ("fit", "compare", "analyses", "calibration", "claims", "evaluate", "figures")
+_LAZY: tuple[str, ...] = (
+    "fit",
+    "compare",
+    "analyses",
+    "calibration",
+    "claims",
+    "evaluate",
+    "figures",
+)
 _LAZY += ("programs", "report", "scripts")
 
 
@@ -42,7 +61,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> SavedFit:
     """Read back a fit saved by :func:`save` or ``zoo fit FAMILY --out DIR`` (see
     :mod:`zoo.persist`)."""
     from .persist import load as _load
@@ -50,7 +69,9 @@ def load(path):
     return _load(path)
 
 
-def fit_card(result, test=None, **options):
+def fit_card(
+    result: FitResult, test: Dataset | None = None, **options: Any
+) -> FitCard | ProgramFitCard:
     """The card of a fit: diagnostics, held-out score and LOO as records (see
     :func:`zoo.assess.fit_card`)."""
     from .assess import fit_card as _fit_card
@@ -58,7 +79,13 @@ def fit_card(result, test=None, **options):
     return _fit_card(result, test, **options)
 
 
-def save(fit, folder, *, card, figures=None):
+def save(
+    fit: FitResult,
+    folder: str | os.PathLike[str],
+    *,
+    card: Card,
+    figures: dict[str, Figure] | None = None,
+) -> list[str]:
     """Write a fit, its card and figures into ``folder`` (see :mod:`zoo.persist`)."""
     from .persist import save as _save
 

@@ -10,8 +10,10 @@ Importing this module changes nothing and imports no ArviZ: ``from zoo._az impor
 
 from __future__ import annotations
 
+from types import ModuleType
 
-def arviz():
+
+def arviz() -> ModuleType:
     """The ``arviz`` module, its numba path off."""
     import arviz as az
 
@@ -20,7 +22,7 @@ def arviz():
     return az
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> ModuleType:
     if name == "az":
         return arviz()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,11 @@ NumPy and SciPy only: nothing here imports JAX. The public names are re-exported
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import chdtrc, ndtr
 
 from .errors import ZooError
@@ -67,7 +68,7 @@ class _Column:
     discrete: bool
 
 
-def _encode(name: str, raw, discrete: bool | None) -> _Column:
+def _encode(name: str, raw: ArrayLike, discrete: bool | None) -> _Column:
     arr = np.asarray(raw)
     if arr.ndim != 1:
         raise ZooError(f"column {name!r} must be 1-D (one value per sample), got {arr.shape}")
@@ -88,7 +89,7 @@ def _encode(name: str, raw, discrete: bool | None) -> _Column:
     return _Column(values, codes.astype(np.int64).ravel(), len(uniq), bool(discrete))
 
 
-def _check_discrete(discrete: Mapping[str, bool] | None, names) -> dict[str, bool]:
+def _check_discrete(discrete: Mapping[str, bool] | None, names: Collection[str]) -> dict[str, bool]:
     if discrete is None:
         return {}
     unknown = [k for k in discrete if k not in names]
@@ -104,7 +105,7 @@ class _Table:
     def __init__(
         self, columns: Mapping[str, np.ndarray], names: Sequence[str], discrete: dict[str, bool]
     ) -> None:
-        cols = []
+        cols: list[_Column] = []
         for name in names:
             col = _encode(name, columns[name], discrete.get(name))
             if cols and len(col.values) != len(cols[0].values):
@@ -132,7 +133,7 @@ class _Table:
         return name in self.index
 
 
-def _preview(names) -> str:
+def _preview(names: Iterable[str]) -> str:
     names = list(names)
     return ", ".join(map(repr, names[:8])) + (", ..." if len(names) > 8 else "")
 
@@ -158,7 +159,9 @@ def _strata(table: _Table, given: Sequence[int]) -> tuple[np.ndarray, int]:
     return s.ravel(), len(uniq)
 
 
-def _g_tests(table: _Table, x: int, ys: np.ndarray, given: Sequence[int]):
+def _g_tests(
+    table: _Table, x: int, ys: np.ndarray, given: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """G statistics, dofs and p-values of ``x ⟂ y | given`` for each column ``y`` in ``ys``."""
     s, n_strata = _strata(table, given)
     kx, ky = int(table.levels[x]), int(table.levels[ys].max())
@@ -209,7 +212,9 @@ def _basis(table: _Table, given: Sequence[int]) -> np.ndarray:
     return u[:, :rank]
 
 
-def _fisher_tests(table: _Table, x: int, ys: np.ndarray, given: Sequence[int]):
+def _fisher_tests(
+    table: _Table, x: int, ys: np.ndarray, given: Sequence[int]
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, int]:
     """Fisher-z statistics and p-values of ``x ⟂ y | given``, and the number ``k`` of
     conditioner columns; ``None`` in place of the results when ``n - k - 3 < 1``."""
     n = table.n

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,9 @@ def load_csv(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
     return _csv_dag(src, names, column, lines, dag)
 
 
-def _parse_codes(src: str, name: str, values: list[str], lines: list[int], card=None):
+def _parse_codes(
+    src: str, name: str, values: list[str], lines: list[int], card: int | None = None
+) -> np.ndarray:
     """Integer state codes of one column; the first bad value named with its line."""
     out = np.empty(len(values), dtype=np.int64)
     for i, text in enumerate(values):
@@ -112,7 +115,9 @@ def _is_int(text: str) -> bool:
     return True
 
 
-def _parse_states(src: str, name: str, values: list[str], lines: list[int], states):
+def _parse_states(
+    src: str, name: str, values: list[str], lines: list[int], states: Sequence[str]
+) -> np.ndarray:
     index = {s: k for k, s in enumerate(states)}
     out = np.empty(len(values), dtype=np.int64)
     for i, text in enumerate(values):
@@ -169,7 +174,7 @@ def _csv_dag(src: str, names: list[str], column: dict, lines: list[int], dag: DA
     y = codes(labels[0]) if labels else None
     label_card = dag.card(labels[0]) if labels else None
     states = {v.name: v.states for v in dag.variables if v.states is not None}
-    cards = tuple(dag.card(n) for n in observed)
+    cards = tuple(_data.finite_card(dag, n) for n in observed)
     return _data.Dataset(
         x, tuple(observed), cards, y, label_card, _data._dag_shape(dag), states, source=src
     )
@@ -216,7 +221,7 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
         return _data.Dataset(
             x,
             observed,
-            tuple(dag.card(n) for n in observed),
+            tuple(_data.finite_card(dag, n) for n in observed),
             y if labels else None,
             dag.card(labels[0]) if labels and y is not None else None,
             _data._dag_shape(dag),
@@ -233,7 +238,7 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
     return _data.Dataset(x, names, cards, y, label_card, _data.square_shape(len(names)), source=src)
 
 
-def _whole_codes(x: np.ndarray, names, src: str) -> np.ndarray:
+def _whole_codes(x: np.ndarray, names: Sequence[str], src: str) -> np.ndarray:
     """Check finiteness, wholeness and sign before any cardinality is known."""
     if x.size == 0:
         raise ZooError(f"{src}: the data are empty (shape {x.shape})")
@@ -264,7 +269,7 @@ def _column_text(data: Dataset, j: int, name: str) -> list[str]:
     return [states[c] for c in codes] if states else [str(c) for c in codes]
 
 
-def _pixel_names(names) -> bool:
+def _pixel_names(names: Sequence[str]) -> bool:
     return list(names) == [f"x{j}" for j in range(len(names))]
 
 

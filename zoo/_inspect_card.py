@@ -18,9 +18,10 @@ UNROLL_MAX = 400
 def _full_joint(st: ProgramStructure) -> dict:
     """The full joint's count over the observed per-item variables, when all are finite."""
     obs = [n for n in st.item_sites() if st.sites[n].role == "observed"]
-    if not obs or any(st.sites[n].card is None for n in obs):
+    cards = [c for n in obs if (c := st.sites[n].card) is not None]
+    if not obs or len(cards) < len(obs):
         return {"full_joint": None, "log10_full_joint": None, "full_joint_over": obs}
-    full = math.prod(st.sites[n].card for n in obs) - 1
+    full = math.prod(cards) - 1
     return {"full_joint": full, "log10_full_joint": graphs.log10(full), "full_joint_over": obs}
 
 
@@ -58,7 +59,8 @@ def card(st: ProgramStructure, max_unrolled: int = UNROLL_MAX) -> dict:
             "edges": len(unrolled.edges),
             "independence": graphs.independence_summary(unrolled),
         }
-    return jsonable(out)
+    ready: dict = jsonable(out)
+    return ready
 
 
 def format_card(c: dict) -> str:

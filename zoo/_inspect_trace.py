@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ def _program_name(fn: Callable) -> str:
     return str(name or type(fn).__name__)
 
 
-def trace(fn: Callable, *args, **kwargs) -> dict[str, dict]:
+def trace(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, dict[str, Any]]:
     """The sites of ``fn(*args, **kwargs)`` as plain records, traced on abstract arrays
     (``jax.eval_shape``: no array is computed, so no operation is compiled).
 
@@ -86,7 +87,7 @@ def _record(name: str, site: dict) -> dict:
     return rec
 
 
-def _card(fn) -> int | None:
+def _card(fn: Any) -> int | None:
     from numpyro.distributions import constraints
 
     support = fn.support
@@ -94,7 +95,8 @@ def _card(fn) -> int | None:
         return None
     if support is constraints.boolean:
         return 2
-    lo, hi = getattr(support, "lower_bound", None), getattr(support, "upper_bound", None)
+    lo: Any = getattr(support, "lower_bound", None)
+    hi: Any = getattr(support, "upper_bound", None)
     try:  # bounds are Python ints unless they depend on sampled values
         card = int(hi) - int(lo) + 1
     except Exception:
@@ -102,7 +104,7 @@ def _card(fn) -> int | None:
     return card if card >= 2 else None
 
 
-def _dist_name(fn) -> str:
+def _dist_name(fn: Any) -> str:
     import numpyro.distributions as dist
 
     while isinstance(fn, dist.Independent | dist.ExpandedDistribution | dist.MaskedDistribution):
@@ -110,7 +112,7 @@ def _dist_name(fn) -> str:
     return type(fn).__name__
 
 
-def _free(fn) -> int:
+def _free(fn: Any) -> int:
     """Unconstrained size of a latent site: what an optimiser or NUTS actually moves."""
     from numpyro.distributions.transforms import biject_to
 
@@ -120,7 +122,7 @@ def _free(fn) -> int:
     return math.prod(biject_to(fn.support).inverse_shape(shape))
 
 
-def _leaf_size(value) -> int:
+def _leaf_size(value: Any) -> int:
     import jax
 
     return sum(int(np.size(leaf)) for leaf in jax.tree_util.tree_leaves(value))
@@ -137,7 +139,7 @@ def _param_free(site: dict) -> int:
     return math.prod(biject_to(constraint).inverse_shape(tuple(value.shape)))
 
 
-def _arrays(value):
+def _arrays(value: Any) -> Any:
     if isinstance(value, list):
         arr = np.asarray(value)
         if arr.dtype.kind in "biuf":

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 HOST_DEVICES = 4
@@ -33,7 +34,9 @@ _warned = False
 _listening = False
 
 
-def setup(host_devices: int | None = HOST_DEVICES, cache: str | os.PathLike | bool | None = True):
+def setup(
+    host_devices: int | None = HOST_DEVICES, cache: str | os.PathLike[str] | bool | None = True
+) -> None:
     """Set JAX up for the zoo: ``host_devices`` CPU devices for parallel chains and a
     persistent compilation cache. Call it before the first JAX computation.
 
@@ -68,7 +71,7 @@ def ensure() -> None:
             setup()
 
 
-def _cache_folder(cache) -> str | None:
+def _cache_folder(cache: str | os.PathLike[str] | bool | None) -> str | None:
     if cache is True:
         cache = os.environ.get("ZOO_JAX_CACHE")
         if cache is None:
@@ -92,7 +95,7 @@ def export_dir() -> str | None:
     return None if folder is None else os.path.join(folder, "nuts")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> str | None:
     # CACHE_DIR and EXPORT_DIR follow setup(): read at use, never fixed at import
     if name == "CACHE_DIR":
         return cache_dir()
@@ -138,7 +141,7 @@ def _host_devices(count: int) -> None:
 def _persistent_cache(folder: str | None) -> None:
     import jax
 
-    current = jax.config.jax_compilation_cache_dir
+    current = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]  # set at run time
     if current and current != _state["jax_cache"]:
         return  # the user's own cache
     if folder is not None:
@@ -163,10 +166,10 @@ _COMPILE_EVENTS = (
 _local = threading.local()
 
 
-def _listener(event: str, duration: float, **_) -> None:
+def _listener(event: str, duration_secs: float, **_: str | int) -> None:
     if event in _COMPILE_EVENTS and getattr(_local, "clocks", None):
         for clock in _local.clocks:
-            clock["compile"] += duration
+            clock["compile"] += duration_secs
 
 
 def _listen() -> None:
@@ -180,7 +183,7 @@ def _listen() -> None:
 
 
 @contextmanager
-def stopwatch():
+def stopwatch() -> Iterator[dict[str, float]]:
     """Measures wall seconds and the part of them JAX spent tracing and compiling."""
     _listen()
     clock = {"compile": 0.0, "total": 0.0}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class LazyModule:
@@ -27,7 +30,13 @@ class LazyModule:
         return f"<lazy module {self.__dict__['_name']!r}>"
 
 
-def jit(fun: Callable | None = None, **options: Any) -> Any:
+@overload
+def jit(fun: Callable[P, R], **options: Any) -> Callable[P, R]: ...
+@overload
+def jit(fun: None = None, **options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def jit(fun: Callable[P, R] | None = None, **options: Any) -> Any:
     """``jax.jit(fun, **options)``, built on the first call; usable as a decorator."""
     if fun is None:
         return lambda f: jit(f, **options)

@@ -6,6 +6,9 @@ runs, caches and exports what is built here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,24 +16,29 @@ from jax.flatten_util import ravel_pytree
 
 from .errors import ZooError
 
+if TYPE_CHECKING:
+    from jax.sharding import Mesh
+
 #: sampler statistics recorded per draw, as ``MCMC``'s ``extra_fields`` name them
 FIELDS = ("diverging", "energy", "num_steps", "accept_prob", "potential_energy")
 
 
-def chain_mesh(devices: int):
+def chain_mesh(devices: int) -> Mesh:
     """The mesh the chains are split over: the first ``devices`` devices, axis ``chains``."""
     from jax.sharding import Mesh
 
     return Mesh(np.array(jax.devices()[:devices]), ("chains",))
 
 
-def _constant(support) -> bool:
+def _constant(support: Any) -> bool:
     """True when a support's bounds are plain numbers, not values computed in the program."""
     bounds = [getattr(support, k, 0.0) for k in ("lower_bound", "upper_bound")]
     return all(isinstance(v, int | float) for v in bounds)
 
 
-def model_info(program, kwargs: dict):
+def model_info(
+    program: Callable[..., Any], kwargs: dict[str, Any]
+) -> tuple[Any, Any, dict[str, tuple[tuple[int, ...], Any]], dict[str, Any]]:
     """``(potential_fn_gen, postprocess_fn_gen, unconstrained shapes, transforms)`` of
     ``program``: what numpyro's NUTS kernels need, and each latent site's bijection.
 
@@ -83,7 +91,7 @@ def model_info(program, kwargs: dict):
     return potential_gen, postprocess_gen, shapes, transforms
 
 
-def _functions(info, settings: dict, data_tree) -> dict:
+def _functions(info: tuple[Any, ...], settings: dict[str, Any], data_tree: Any) -> dict[str, Any]:
     """The sampler as three jitted functions of arrays only, so that they export (``data``
     is the list of the data's leaves, ``data_tree`` their structure):
 
@@ -163,11 +171,11 @@ def _functions(info, settings: dict, data_tree) -> dict:
             return jax.vmap(f, in_axes=in_axes)
 
         def one(*args):
-            args = [
+            picked = [
                 a if ax is None else jax.tree.map(lambda x: x[0], a)
                 for a, ax in zip(args, in_axes, strict=True)
             ]
-            return jax.tree.map(lambda x: x[None], f(*args))
+            return jax.tree.map(lambda x: x[None], f(*picked))
 
         return one
 

@@ -10,6 +10,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -31,7 +32,15 @@ def _engine_source() -> str:
 _SOURCE = _engine_source()
 
 
-def _export(functions: dict, key, data, reference, shapes, chains: int, draws: int) -> dict:
+def _export(
+    functions: dict[str, Any],
+    key: Any,
+    data: Any,
+    reference: Any,
+    shapes: dict[str, tuple[tuple[int, ...], Any]],
+    chains: int,
+    draws: int,
+) -> dict[str, Any]:
     """``jax.export`` of the three functions at these shapes (traced and lowered here)."""
     from jax.sharding import NamedSharding, PartitionSpec
 
@@ -54,7 +63,7 @@ def _export(functions: dict, key, data, reference, shapes, chains: int, draws: i
     return {"init": init, "advance": advance, "constrain": constrain}
 
 
-def _callable(exported: dict, mesh) -> dict:
+def _callable(exported: dict[str, Any], mesh: Any) -> dict[str, Any]:
     """Jitted calls of exported functions, with the ``mesh`` they run on: tracing one is a
     single call, and its compiled code is what the persistent XLA cache keeps."""
     return {
@@ -65,7 +74,9 @@ def _callable(exported: dict, mesh) -> dict:
     }
 
 
-def _digest(info, data: dict, reference, settings: dict) -> str:
+def _digest(
+    info: tuple[Any, ...], data: dict[str, Any], reference: Any, settings: dict[str, Any]
+) -> str:
     """A name for the sampler that two processes agree on: the log density's and the
     constraining map's jaxprs (with their constants and the names in and out), the shapes,
     the settings, and the code that builds the sampler around them."""

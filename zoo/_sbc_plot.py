@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def plot_ranks(results, path=None, max_quantities: int = 4):
+    from .calibration import SBCResult
+
+
+def plot_ranks(
+    results: Sequence[SBCResult],
+    path: str | os.PathLike[str] | None = None,
+    max_quantities: int = 4,
+) -> Figure:
     """Rank histograms: one row per result, up to ``max_quantities`` panels (``log_lik``
     first, then the quantity with the smallest p-value...), the expected count dashed.
     Saved as PNG to ``path`` when given; returns the figure."""

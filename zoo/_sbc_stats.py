@@ -22,7 +22,8 @@ def ranks_of(truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> 
     draws = np.asarray(draws, dtype=np.float64)
     below = (draws < truth).sum(axis=0)
     ties = (draws == truth).sum(axis=0)
-    return below + rng.integers(0, ties + 1)
+    ranks: np.ndarray = below + rng.integers(0, ties + 1)
+    return ranks
 
 
 def chi2_uniform(

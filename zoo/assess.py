@@ -8,17 +8,24 @@ Imports JAX (through the evaluation).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from .cards import Diagnostics, FitCard, FitData, Heldout, Loo, ProgramFitCard, StructureCard
 from .errors import ZooError
 
+if TYPE_CHECKING:
+    from .data import Dataset
+    from .fit import FitResult
+    from .models import Family, FamilySpec
+    from .programs import BoundProgram
+
 
 def fit_card(
-    result,
-    test=None,
+    result: FitResult,
+    test: Dataset | None = None,
     *,
-    options: dict | None = None,
-    data: FitData | dict | None = None,
+    options: dict[str, Any] | None = None,
+    data: FitData | dict[str, Any] | None = None,
     program: str | None = None,
 ) -> FitCard | ProgramFitCard:
     """The card of ``result``: for a family fit a :class:`FitCard` (``test``, the held-out
@@ -27,20 +34,22 @@ def fit_card(
     ``program`` (default: the function's name). Without ``data``, a fit to the digits'
     fixed split (:func:`zoo.digits_split`) is recognised and recorded, so that
     :func:`zoo.load` can find its data again."""
-    if getattr(result.model, "family", None) == "program":
+    from .inference._target import ProgramTarget
+
+    if isinstance(result.model, ProgramTarget):
         bound = result.model.bound
         return program_card(bound, result, program or bound.name)
     from .models import get_family
 
     if test is None:
         raise ZooError("a family fit's card needs its held-out data (test)")
-    spec = get_family(result.model.family)
+    model = result.family_model
     if data is None:
         data = _digits_split_record(result.data, test)
-    return family_card(spec, result.model, result, test, options, data=data)
+    return family_card(get_family(model.family), model, result, test, options, data=data)
 
 
-def _digits_split_record(train, test) -> FitData | None:
+def _digits_split_record(train: Dataset | None, test: Dataset) -> FitData | None:
     """The data record of the digits' fixed split when ``train`` and ``test`` are it."""
     import numpy as np
 
@@ -61,7 +70,7 @@ def _digits_split_record(train, test) -> FitData | None:
     return describe(DataSource("digits", n=whole, split="fixed"), train, test)
 
 
-def _diagnostics(result) -> Diagnostics:
+def _diagnostics(result: FitResult) -> Diagnostics:
     from .cards import Check
     from .diagnostics import diagnose
 
@@ -71,7 +80,15 @@ def _diagnostics(result) -> Diagnostics:
     return Diagnostics(d, checks, passed, warnings)
 
 
-def family_card(spec, model, result, test, options=None, *, data=None) -> FitCard:
+def family_card(
+    spec: FamilySpec,
+    model: Family,
+    result: FitResult,
+    test: Dataset,
+    options: dict[str, Any] | None = None,
+    *,
+    data: FitData | dict[str, Any] | None = None,
+) -> FitCard:
     """:func:`fit_card` of a family fit with its spec and model given."""
     from .evaluate import heldout
 
@@ -109,7 +126,7 @@ def family_card(spec, model, result, test, options=None, *, data=None) -> FitCar
     )
 
 
-def _loo(result) -> Loo:
+def _loo(result: FitResult) -> Loo:
     from .evaluate import loo
 
     try:
@@ -118,7 +135,7 @@ def _loo(result) -> Loo:
         return Loo(error=" ".join(str(err).split()) or type(err).__name__)
 
 
-def _label_scores(model, result, test) -> dict:
+def _label_scores(model: Family, result: FitResult, test: Dataset) -> dict[str, float]:
     """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
     import jax.numpy as jnp
 
@@ -134,7 +151,7 @@ def _label_scores(model, result, test) -> dict:
     return out
 
 
-def program_card(bound, result, name: str) -> ProgramFitCard:
+def program_card(bound: BoundProgram, result: FitResult, name: str) -> ProgramFitCard:
     """:func:`fit_card` of a fitted program with its bound data given."""
     from .inspection import card
     from .programs import _loo, posterior_summary

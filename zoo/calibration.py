@@ -40,6 +40,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,6 +49,12 @@ from ._sbc_plot import plot_ranks
 from ._sbc_samplers import _exact, _Nuts, _Svi, _ViaFit
 from ._sbc_stats import MAX_SCALARS, chi2_uniform, holm, ranks_of, scalar_picks
 from .errors import ZooError
+
+if TYPE_CHECKING:
+    import jax
+
+    from .data import Dataset
+    from .models import Family
 
 __all__ = [
     "ALPHA",
@@ -71,13 +78,13 @@ ENGINES = ("reuse", "fit")
 #: Holm-combined p-value below which a family x method fails
 ALPHA = 0.01
 #: defaults per method; ``fit_kwargs`` overrides them
-DEFAULTS = {
+DEFAULTS: dict[str, dict[str, Any]] = {
     "nuts": {"chains": 1, "warmup": 300, "thin": 2, "target_accept": 0.8},
     "svi": {"steps": 2000, "learning_rate": 0.01, "guide": "normal"},
     "exact": {},
 }
 
-Sampler = Callable  # (model, data, key, L) -> {site: (L, ...) draws}
+Sampler = Callable[..., Mapping[str, Any]]  # (model, data, key, L) -> {site: (L, ...) draws}
 
 
 @dataclass
@@ -154,7 +161,9 @@ class SBCResult:
         return out
 
 
-def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], np.ndarray]:
+def quantities(
+    model: Family, draws: Mapping, truth: Mapping, data: Dataset
+) -> tuple[list[str], np.ndarray]:
     """Names and ``(L + 1, Q)`` values of the ranked quantities: row 0 the truth, then
     the ``L`` posterior draws."""
     import jax.numpy as jnp
@@ -176,14 +185,14 @@ def quantities(model, draws: Mapping, truth: Mapping, data) -> tuple[list[str], 
 
 
 # -- simulation and posterior draws ----------------------------------------------------------
-def simulate_from_prior(model, key, n_items: int):
+def simulate_from_prior(model: Family, key: jax.Array, n_items: int) -> tuple[Dataset, dict]:
     """(data, truth) with the truth drawn from the *fitting* prior, in the program's layout
     (:meth:`~zoo.models.Family.simulate_prior`)."""
     return model.simulate_prior(key, n_items)
 
 
 # -- the run -----------------------------------------------------------------------------------
-def _check_int(name: str, value, low: int) -> None:
+def _check_int(name: str, value: Any, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ZooError(f"{name} must be an int >= {low}, got {value!r}")
 
@@ -252,7 +261,8 @@ def sbc(
     from .models import make_model
 
     options = dict(options or {})
-    custom = callable(method)
+    sampler, method_name = (method, "") if callable(method) else (None, method)
+    custom = sampler is not None
     if not custom and method not in METHODS:
         raise ZooError(f"unknown method {method!r}; expected one of {list(METHODS)}")
     if engine not in ENGINES:
@@ -262,7 +272,7 @@ def sbc(
     _check_int("draws", draws, 1)
     if bins is not None:
         _check_int("bins", bins, 2)
-    settings = dict(DEFAULTS.get(method, {})) if not custom else {}
+    settings = dict(DEFAULTS.get(method_name, {})) if not custom else {}
     unknown = set(fit_kwargs or {}) - set(settings)
     if unknown:
         raise ZooError(
@@ -272,17 +282,18 @@ def sbc(
     settings.update(fit_kwargs or {})
     model = make_model(family, **options)  # ValueError on an unknown family or option
 
-    if custom:
+    posterior: Callable[[Dataset, jax.Array], dict[str, np.ndarray]]
+    if sampler is not None:
         name = getattr(method, "__name__", "custom")
 
-        def posterior(data, key):
-            return {k: np.asarray(v) for k, v in method(model, data, key, draws).items()}
+        def posterior(data: Dataset, key: jax.Array) -> dict[str, np.ndarray]:
+            return {k: np.asarray(v) for k, v in sampler(model, data, key, draws).items()}
     else:
-        name = method
+        name = method_name
         if method == "exact":
             posterior = _exact(model, draws)
         elif engine == "fit":
-            posterior = _ViaFit(model, method, settings, draws)
+            posterior = _ViaFit(model, method_name, settings, draws)
         elif method == "nuts":
             posterior = _Nuts(model, settings, draws)
         else:
@@ -296,7 +307,8 @@ def sbc(
         reps = tqdm(reps, desc=f"SBC {family} {name}", leave=False)
     rng = np.random.default_rng([seed, 1])  # tie-breaking, apart from JAX's streams
     root = jax.random.PRNGKey(seed)
-    names, rank_rows, z_abs, z_signed, compiles = None, [], [], [], []
+    names: list[str] = []  # the first replication's (they all have the same)
+    rank_rows, z_abs, z_signed, compiles = [], [], [], []
     with _jax.stopwatch() as total:
         for r in reps:
             k_sim, k_fit = jax.random.split(jax.random.fold_in(root, r))
@@ -305,7 +317,7 @@ def sbc(
                 post = posterior(data, k_fit)
                 q_names, values = quantities(model, post, truth, data)
             compiles.append(clock["compile"])
-            if names is None:
+            if not names:
                 names = q_names
             rank_rows.append(ranks_of(values[0], values[1:], rng))
             sd = values[1:].std(axis=0, ddof=1)

@@ -9,12 +9,18 @@ JSON keys are a contract scripts rely on: ``name``, ``nodes``, ``edges``, ``para
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphs import DAG
 
 from .cards import DIAGNOSTIC_KEYS, StructureCard, jsonable
 from .models import FamilySpec
+
+if TYPE_CHECKING:
+    from .cards import Card, FitData
+    from .data import Dataset
+    from .fit import FitResult
+    from .models import Family
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -36,7 +42,15 @@ def structure_card(spec: FamilySpec, dag: DAG, options: dict[str, Any] | None = 
     return StructureCard.of(spec, dag, options).to_json()
 
 
-def fit_card(spec, model, result, test, options=None, *, data=None) -> dict:
+def fit_card(
+    spec: FamilySpec,
+    model: Family,
+    result: FitResult,
+    test: Dataset,
+    options: dict[str, Any] | None = None,
+    *,
+    data: FitData | dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The JSON of a family fit's card: :func:`zoo.assess.fit_card`, kept under its old name
     (it imports JAX and runs the evaluation there, not here)."""
     from .assess import family_card
@@ -59,7 +73,7 @@ def format_statements(statements: list[dict]) -> list[str]:
     return lines + _more(statements, _SHOW)
 
 
-def format_card(card) -> str:
+def format_card(card: Card) -> str:
     """A card as terminal text: a :class:`~zoo.cards.StructureCard`, a
     :class:`~zoo.cards.FitCard` or a :class:`~zoo.cards.ProgramFitCard`, or the JSON dict of
     any of them (a program's structure card is :func:`zoo.inspection.format_card`'s).
@@ -135,7 +149,7 @@ _OPS = {
 }
 
 
-def _num(value, digits: int = 4) -> str:
+def _num(value: Any, digits: int = 4) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, bool) or isinstance(value, int):
@@ -153,14 +167,14 @@ def _detail(value: Any) -> str:
     return _num(value) if isinstance(value, int | float) else str(value)
 
 
-def _check_value(value) -> str:
+def _check_value(value: Any) -> str:
     # four decimals near 1, so an R-hat of 1.0099 (a pass) never prints as 1.01
     if value is None or not abs(value) < 10:
         return _num(value)
     return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
 
 
-def _seconds(value) -> str:
+def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
@@ -193,7 +207,7 @@ def _fit_text(card: dict) -> str:
             f"{data.get('test_items'):,} held out ({held})"
         )
     optimised = "steps" in s  # SVI and trained families; samplers have no steps
-    shown = ("steps", "guide", "learning_rate", "batch_size") if optimised else ()
+    shown: tuple[str, ...] = ("steps", "guide", "learning_rate", "batch_size") if optimised else ()
     shown = shown or ("chains", "warmup", "draws")
     parts = [f"{k} {s[k]}" for k in ("seed", *shown) if s.get(k) is not None]
     lines.append(f"  settings    {', '.join(parts)}")
@@ -251,5 +265,5 @@ def _program_text(c: dict) -> str:
     return "\n".join(lines)
 
 
-def _fixed(v, decimals: int) -> str:
+def _fixed(v: float | None, decimals: int) -> str:
     return "nan" if v is None else f"{v:.{decimals}f}"

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ._data_source import KINDS, SPLITS, DataSource, FitData
+
+if TYPE_CHECKING:
+    from graphs import DAG
+
+    from .models._spec import FamilySpec
+
+#: a card's JSON object, key for key
+JSON = dict[str, Any]
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -42,7 +51,7 @@ DIAGNOSTIC_KEYS = (
 )
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """``value`` with the records of this module as their JSON, NumPy scalars and arrays as
     Python values, tuples as lists, and NaN or inf as ``None``, so ``json.dumps`` writes
     strict JSON."""
@@ -66,7 +75,7 @@ def jsonable(value):
     return value
 
 
-def dumps(card) -> str:
+def dumps(card: Card) -> str:
     """The one JSON text of a card (a record or its dict): what ``--json`` prints and
     ``card.json`` holds (without the final newline)."""
     return json.dumps(jsonable(card), indent=2, ensure_ascii=False)
@@ -84,14 +93,14 @@ class StructureCard:
     title: str
     dag: str
     factorisation: str
-    options: dict
-    nodes: list[dict]
+    options: JSON
+    nodes: list[JSON]
     edges: list[list[str]]
-    params: dict
-    independence: dict
+    params: JSON
+    independence: JSON
 
     @classmethod
-    def of(cls, spec, dag, options: dict | None = None) -> StructureCard:
+    def of(cls, spec: FamilySpec, dag: DAG, options: JSON | None = None) -> StructureCard:
         """The card of ``dag`` built by family ``spec`` with ``options`` (graphs only)."""
         import graphs
 
@@ -127,12 +136,12 @@ class StructureCard:
             independence=graphs.independence_summary(dag),
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
 
     @classmethod
-    def from_json(cls, d: dict) -> StructureCard:
+    def from_json(cls, d: JSON) -> StructureCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         return cls(**{k: d[k] for k in _STRUCTURE_KEYS})
 
@@ -151,12 +160,12 @@ class Check:
     threshold: float
     passed: bool
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         return {"value": self.value, "threshold": self.threshold, "pass": self.passed}
 
     @classmethod
-    def from_json(cls, d: dict) -> Check:
+    def from_json(cls, d: JSON) -> Check:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         return cls(d["value"], d["threshold"], d["pass"])
 
@@ -169,16 +178,16 @@ class Diagnostics:
     one warning line per failed check. :data:`DIAGNOSTIC_KEYS` missing from ``values`` are
     written as null."""
 
-    values: dict
+    values: JSON
     checks: dict[str, Check]
     passed: bool
     warnings: list[str] = field(default_factory=list)
 
-    def get(self, key: str):
+    def get(self, key: str) -> Any:
         """A number of ``values`` (``None`` when the method has none)."""
         return self.values.get(key)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         out = dict(self.values)
         out["checks"] = {k: c.to_json() for k, c in self.checks.items()}
@@ -187,7 +196,7 @@ class Diagnostics:
         return out
 
     @classmethod
-    def from_json(cls, d: dict) -> Diagnostics:
+    def from_json(cls, d: JSON) -> Diagnostics:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         keys = list(d)
         end = keys.index("warnings") + 1 if "warnings" in keys else len(keys)
@@ -212,7 +221,7 @@ class Heldout:
     accuracy: float | None = None
     details: dict | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         out = {
             "nats_per_item": self.nats_per_item,
@@ -225,7 +234,7 @@ class Heldout:
         return out
 
     @classmethod
-    def from_json(cls, d: dict) -> Heldout:
+    def from_json(cls, d: JSON) -> Heldout:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         return cls(**d)
 
@@ -244,7 +253,7 @@ class Loo:
     khat_share: float | None = None
     error: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         if self.error is not None:
             return {"error": self.error}
@@ -256,7 +265,7 @@ class Loo:
         return out
 
     @classmethod
-    def from_json(cls, d: dict) -> Loo:
+    def from_json(cls, d: JSON) -> Loo:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         if "error" in d:
             return cls(error=d["error"])
@@ -281,13 +290,13 @@ class FitCard:
     method_reason: str
     default_method: str
     data: FitData | None
-    settings: dict
+    settings: JSON
     diagnostics: Diagnostics
     heldout: Heldout
     loo: Loo
-    seconds: dict
+    seconds: dict[str, float]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         out = self.structure.to_json()
         out.update(
@@ -302,10 +311,11 @@ class FitCard:
             loo=self.loo.to_json(),
             seconds=dict(self.seconds),
         )
-        return jsonable(out)
+        json_out: JSON = jsonable(out)
+        return json_out
 
     @classmethod
-    def from_json(cls, d: dict) -> FitCard:
+    def from_json(cls, d: JSON) -> FitCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
         return cls(
             StructureCard.from_json(d),
@@ -328,17 +338,17 @@ class ProgramFitCard:
     :func:`zoo.inspection.card` gives it), the program's name, method and settings, which
     data keys went where, the posterior summary, diagnostics, LOO and seconds."""
 
-    structure: dict
+    structure: JSON
     program: str
     method: str
-    settings: dict
-    data_keys: dict
-    posterior: dict
+    settings: JSON
+    data_keys: JSON
+    posterior: JSON
     diagnostics: Diagnostics
     loo: Loo
-    seconds: dict
+    seconds: dict[str, float]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSON:
         """This record as its JSON dict."""
         out = dict(self.structure)
         out.update(
@@ -351,12 +361,13 @@ class ProgramFitCard:
             loo=self.loo.to_json(),
             seconds=dict(self.seconds),
         )
-        return jsonable(out)
+        json_out: JSON = jsonable(out)
+        return json_out
 
     @classmethod
-    def from_json(cls, d: dict) -> ProgramFitCard:
+    def from_json(cls, d: JSON) -> ProgramFitCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
-        fit_keys = ("program", "method", "settings", "data_keys", "posterior")
+        fit_keys: tuple[str, ...] = ("program", "method", "settings", "data_keys", "posterior")
         fit_keys += ("diagnostics", "loo", "seconds")
         return cls(
             {k: v for k, v in d.items() if k not in fit_keys},
@@ -371,7 +382,11 @@ class ProgramFitCard:
         )
 
 
-def from_json(d: dict):
+#: a card as one of the records above or its JSON dict (what printing and saving take)
+Card = StructureCard | FitCard | ProgramFitCard | JSON
+
+
+def from_json(d: JSON) -> FitCard | ProgramFitCard | StructureCard:
     """The record a card's JSON describes: a :class:`FitCard` (it has ``family``), a
     :class:`ProgramFitCard` (``program`` and ``posterior``) or a :class:`StructureCard`."""
     if "family" in d:

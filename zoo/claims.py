@@ -150,7 +150,8 @@ def _adjust(p: np.ndarray, correction: str) -> np.ndarray:
     if correction == "none" or m == 0:
         return p.copy()
     if correction == "bonferroni":
-        return np.minimum(p * m, 1.0)
+        adjusted: np.ndarray = np.minimum(p * m, 1.0)
+        return adjusted
     order = np.argsort(p, kind="stable")  # stable: ties keep test order, so runs repeat
     stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
     out = np.empty(m)

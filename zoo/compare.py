@@ -19,9 +19,9 @@ import math
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,10 @@ from ._compare_budgets import BUDGETS, DECIMALS, ROW_KEYS, Budget
 from .data import Dataset
 from .errors import ZooError
 from .models import Conjugate, MapFits, PointEstimate
+
+if TYPE_CHECKING:
+    from .fit import FitResult
+    from .models import Family
 
 __all__ = [
     "BUDGETS",
@@ -95,8 +99,8 @@ class CompareResult:
     seed: int
     data: dict
     shape: tuple[int, int] | None
-    fits: dict = field(default_factory=dict)
-    samples: dict = field(default_factory=dict)
+    fits: dict[str, FitResult] = field(default_factory=dict)
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
 
     def results(self) -> dict:
         """Everything repeatable: what ``results.json`` holds (no seconds)."""
@@ -111,14 +115,14 @@ class CompareResult:
         }
 
 
-def _round(value, decimals: int):
+def _round(value: Any, decimals: int) -> float | int | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
-    value = round(float(value), decimals)
-    return int(value) if decimals == 0 else value
+    rounded = round(float(value), decimals)
+    return int(rounded) if decimals == 0 else rounded
 
 
-def check_families(families, data: Dataset | None = None) -> list[str]:
+def check_families(families: Iterable[str] | None, data: Dataset | None = None) -> list[str]:
     """The row names to fit (default: every one the data allow); ``ValueError`` for an
     unknown name, or for one the data cannot support when named explicitly."""
     import difflib
@@ -169,11 +173,11 @@ def _fit_kwargs(name: str, budget: Budget) -> dict:
 def compare(
     train: Dataset,
     test: Dataset,
-    families=None,
+    families: Iterable[str] | None = None,
     budget: str = "default",
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CompareResult:
     """Fit every family in ``families`` (row names of :data:`FAMILY_ROWS`; default: all the
     data allow) to ``train``, score them on ``test`` and return a :class:`CompareResult`.
@@ -213,7 +217,9 @@ def compare(
     return result
 
 
-def _row(name: str, b: Budget, train: Dataset, test: Dataset, seed: int):
+def _row(
+    name: str, b: Budget, train: Dataset, test: Dataset, seed: int
+) -> tuple[dict[str, Any], FitResult, dict[str, float | None]]:
     from .card import structure_card
     from .diagnostics import diagnose
     from .evaluate import heldout
@@ -272,14 +278,16 @@ def _row(name: str, b: Budget, train: Dataset, test: Dataset, seed: int):
     return row, fitted, seconds
 
 
-def _map_row(model, b: Budget, kwargs: dict) -> bool:
+def _map_row(model: Family, b: Budget, kwargs: dict[str, Any]) -> bool:
     """At budgets without SVI curves, a MAP-guided autoregressive row is fitted together
     with its learning curve: one compile instead of two."""
     guide = kwargs.get("guide", model.default_guide)
     return isinstance(model, MapFits) and not b.svi_curve_sizes and guide == "map"
 
 
-def _map_fit(model, b: Budget, kwargs: dict, train: Dataset, seed: int):
+def _map_fit(
+    model: Family, b: Budget, kwargs: dict[str, Any], train: Dataset, seed: int
+) -> FitResult:
     from .fit import map_fit
 
     sizes = [m for m in b.curve_sizes if m < train.n_items]
@@ -294,22 +302,22 @@ def _map_fit(model, b: Budget, kwargs: dict, train: Dataset, seed: int):
     )
 
 
-def _samples(fitted, seed: int) -> np.ndarray:
+def _samples(fitted: FitResult, seed: int) -> np.ndarray:
     from .evaluate import samples
 
     return np.asarray(samples(fitted, SAMPLES, seed))
 
 
-def _point_score(model, draws: dict, test: Dataset) -> float:
+def _point_score(model: Family, draws: Mapping[str, Any], test: Dataset) -> float:
     """Held-out nats per item of a posterior given as ``draws`` (no fit object needed)."""
     from .evaluate import score
 
-    return score(model, draws, test)["nats_per_item"]
+    return float(score(model, draws, test)["nats_per_item"])
 
 
 def _curve(
-    name: str, b: Budget, fitted, train: Dataset, test: Dataset, seed: int, full: float
-) -> list[dict]:
+    name: str, b: Budget, fitted: FitResult, train: Dataset, test: Dataset, seed: int, full: float
+) -> list[dict[str, Any]]:
     """Held-out nats on the first ``m`` training items for each budget size, then all.
 
     Tabular families: the exact conjugate posterior (cheap, and the same posterior NUTS
@@ -321,10 +329,10 @@ def _curve(
 
     from .fit import fit
 
-    model = fitted.model
+    model = fitted.family_model
     refit = not isinstance(model, Conjugate) and b.svi_curve_sizes
-    sizes = b.svi_curve_sizes if refit else b.curve_sizes
-    sizes = [m for m in sizes if m < train.n_items]
+    budget_sizes = b.svi_curve_sizes if refit else b.curve_sizes
+    sizes = [m for m in budget_sizes if m < train.n_items]
     maps = None
     if "curve_maps" in fitted.extra:
         sizes, maps = fitted.extra["curve_maps"]

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -98,7 +99,14 @@ class Dataset:
         """Number of variables (columns of ``x``)."""
         return int(self.x.shape[1])
 
-    def take(self, index) -> Dataset:
+    @property
+    def labels(self) -> np.ndarray:
+        """The class labels ``y``; ``ZooError`` when the data carry none."""
+        if self.y is None:
+            raise ZooError(f"{self.source}: the data carry no class labels")
+        return self.y
+
+    def take(self, index: np.ndarray | slice) -> Dataset:
         """The items at ``index`` (an index array or slice), as a new dataset."""
         y = None if self.y is None else self.y[index]
         return Dataset(
@@ -123,7 +131,7 @@ class Dataset:
         return self.take(perm[n_test:]), self.take(perm[:n_test])
 
 
-def _as_codes(x: np.ndarray, names, cards, source: str) -> np.ndarray:
+def _as_codes(x: np.ndarray, names: Sequence[str], cards: Sequence[int], source: str) -> np.ndarray:
     """Check that every value is an integer state code in range; name the first bad one."""
     if x.size == 0:
         raise ZooError(f"{source}: the data are empty (shape {x.shape})")
@@ -239,7 +247,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
                 f"{src}: column {bad!r} is not a variable of {dag.name!r} "
                 f"(its variables: {_preview(observed)})"
             )
-    cards = tuple(dag.card(n) for n in observed)
+    cards = tuple(finite_card(dag, n) for n in observed)
     for name in observed:  # state names in the data must be the DAG's
         var = dag.variable(name)
         have = data.states.get(name)
@@ -252,7 +260,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
     y, label_card = data.y, data.label_card
     labels = dag.with_role("label")
     if labels:
-        card = dag.card(labels[0])
+        card = finite_card(dag, labels[0])
         if y is None:
             raise ZooError(
                 f"{src}: {dag.name!r} needs class labels for {labels[0]!r}: a column named "
@@ -286,7 +294,8 @@ def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
         cpd = dag.cpds[node]
         parents = dag.parents(node)
         if parents:
-            probs = cpd[(slice(None), *(values[p] for p in parents))]  # (card, n)
+            index: tuple[Any, ...] = (slice(None), *(values[p] for p in parents))
+            probs = cpd[index]  # (card, n)
         else:
             probs = np.broadcast_to(cpd[:, None], (cpd.shape[0], n))
         # Inverse CDF; the clip guards against the last cumulative sum falling below 1.
@@ -298,7 +307,7 @@ def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
     return Dataset(
         x,
         observed,
-        tuple(dag.card(v) for v in observed),
+        tuple(finite_card(dag, v) for v in observed),
         values[labels[0]] if labels else None,
         dag.card(labels[0]) if labels else None,
         _dag_shape(dag),
@@ -307,17 +316,26 @@ def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
     )
 
 
+def finite_card(dag: DAG, node: str) -> int:
+    """``dag.card(node)`` of a variable with finite states, as every variable of the zoo's
+    data and tabular families has (graphs also allows ``None``, for a program's sites)."""
+    card = dag.card(node)
+    assert card is not None, f"{node!r} has no finite set of states"
+    return card
+
+
 def _dag_shape(dag: DAG) -> tuple[int, int] | None:
     """The image shape when the observed variables are pixels in raster order."""
     observed = [dag.variable(n) for n in dag.nodes if dag.role(n) == "observed"]
     if not dag.has_positions:
         return None
-    rows = max(v.pos[0] for v in observed) + 1
-    cols = max(v.pos[1] for v in observed) + 1
+    pos = [v.pos for v in observed if v.pos is not None]  # all of them, has_positions says
+    rows = max(p[0] for p in pos) + 1
+    cols = max(p[1] for p in pos) + 1
     raster = all(v.pos == divmod(j, cols) for j, v in enumerate(observed))
     return (rows, cols) if raster and rows * cols == len(observed) else None
 
 
-def _preview(names, k: int = 5) -> str:
+def _preview(names: Iterable[str], k: int = 5) -> str:
     names = list(names)
     return ", ".join(names[:k]) + (f", ... ({len(names)} in all)" if len(names) > k else "")

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .fit import FitResult
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN = 100
@@ -22,12 +26,12 @@ EBFMI_MIN = 0.3
 KHAT_MAX = 0.7
 
 
-def _check(value, threshold, ok: bool) -> dict:
+def _check(value: Any, threshold: float, ok: bool) -> dict[str, Any]:
     value = None if value is None else float(value)
     return {"value": value, "threshold": threshold, "pass": bool(ok)}
 
 
-def _finite(v) -> bool:
+def _finite(v: Any) -> bool:
     return v is not None and math.isfinite(v)
 
 
@@ -49,7 +53,7 @@ ADVICE = {
 _FAMILY_ADVICE = "a check of the family's own failed: see the family's page"
 
 
-def diagnose(result) -> dict:
+def diagnose(result: FitResult) -> dict[str, Any]:
     """The diagnostics of ``result`` as a flat, JSON-ready dict with a ``checks`` section,
     ``pass`` (every check passes) and ``warnings`` (one line per failed check)."""
     from .models import Trained
@@ -77,13 +81,13 @@ def warnings_for(diag: dict) -> list[str]:
     return lines
 
 
-def _mcmc(result) -> dict:
+def _mcmc(result: FitResult) -> dict[str, Any]:
     from ._az import az
 
-    post = result.idata.posterior
+    post = result.idata["posterior"]
     chains = post.sizes["chain"]
-    if result.model.invariant_only:
-        inv = result.model.invariants(result.draws(), result.data)
+    inv = result.invariants()
+    if inv is not None:
         target = az.convert_to_dataset(
             {k: np.asarray(v).reshape(chains, -1) for k, v in inv.items()}
         )
@@ -121,7 +125,7 @@ def _mcmc(result) -> dict:
         "ess_tail": _check(tail_min, ess_need, _finite(tail_min) and tail_min >= ess_need),
     }
     if result.method == "nuts":
-        stats = result.idata.sample_stats
+        stats = result.idata["sample_stats"]
         div = int(stats["diverging"].values.sum())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -135,7 +139,7 @@ def _mcmc(result) -> dict:
     return out
 
 
-def _converged(trace, name: str) -> tuple[dict, dict]:
+def _converged(trace: Any, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Values and the check of an objective's ``trace`` (higher is better), named ``name``:
     converged when the last two windows of a tenth differ by less than their noise (3 s.e.)."""
     trace = np.asarray(trace, dtype=float)
@@ -151,7 +155,7 @@ def _converged(trace, name: str) -> tuple[dict, dict]:
     return values, {f"{name}_converged": _check(gain, noise, _finite(gain) and abs(gain) <= noise)}
 
 
-def _svi(result) -> dict:
+def _svi(result: FitResult) -> dict[str, Any]:
     out, checks = _converged(result.elbo, "elbo")
     khat = guide_khat(result)
     out.update(khat=khat, guide=result.settings["guide"])
@@ -162,9 +166,12 @@ def _svi(result) -> dict:
     return out
 
 
-def _trained(result) -> dict:
+def _trained(result: FitResult) -> dict[str, Any]:
     """A trained family's point: its objective's convergence and the family's own checks."""
+    from .models import Trained
+
     model = result.model
+    assert isinstance(model, Trained) and result.data is not None  # a family fit has its data
     out, checks = _converged(result.elbo, model.objective)
     if "guide" in result.settings:
         out["guide"] = result.settings["guide"]
@@ -178,7 +185,7 @@ def _trained(result) -> dict:
     return out
 
 
-def guide_khat(result, n: int = 1000) -> float | None:
+def guide_khat(result: FitResult, n: int = 1000) -> float | None:
     """Pareto k-hat of log p(theta, data) - log q(theta) over ``n`` guide draws (PSIS).
 
     ``None`` for a MAP guide, which has no density to weigh against.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -19,13 +20,19 @@ import numpy as np
 from .data import Dataset
 from .models._base import as_numpy
 
+if TYPE_CHECKING:
+    from arviz import InferenceData
+
+    from .fit import FitResult
+    from .models._base import Draws, Family
+
 
 def predictive_per_item(log_lik: jnp.ndarray) -> jnp.ndarray:
     """Per item, the log of the posterior-mean likelihood, from ``(draws, items)`` logs."""
     return jax.nn.logsumexp(log_lik, axis=0) - math.log(log_lik.shape[0])
 
 
-def score(model, draws, test: Dataset) -> dict:
+def score(model: Family, draws: Draws, test: Dataset) -> dict[str, Any]:
     """Held-out log predictive density of ``test`` under posterior ``draws`` of ``model``."""
     model.check_data(test)
     per_item = predictive_per_item(model.log_px(draws, test))
@@ -38,9 +45,9 @@ def score(model, draws, test: Dataset) -> dict:
     }
 
 
-def heldout(result, test: Dataset) -> dict:
+def heldout(result: FitResult, test: Dataset) -> dict[str, Any]:
     """Held-out log predictive density of ``test`` under the posterior of ``result``."""
-    return score(result.model, result.draws(), test)
+    return score(result.family_model, result.draws(), test)
 
 
 #: the Pareto k-hat above which an item's importance weights are unreliable
@@ -71,12 +78,12 @@ class Loo:
         """The share of items whose k-hat exceeds :data:`KHAT`."""
         return float(np.mean(self.pareto_k > KHAT))
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, float]:
         """``elpd_loo``, ``se`` and ``p_loo``: what every card reports."""
         return {"elpd_loo": self.elpd_loo, "se": self.se, "p_loo": self.p_loo}
 
 
-def psis_loo(idata) -> Loo:
+def psis_loo(idata: InferenceData) -> Loo:
     """PSIS-LOO (ArviZ) of an ``InferenceData`` with one pointwise log-likelihood."""
     from ._az import az
 
@@ -86,13 +93,13 @@ def psis_loo(idata) -> Loo:
     return Loo(float(res.elpd_loo), float(res.se), float(res.p_loo), np.asarray(res.pareto_k))
 
 
-def loo(result) -> dict:
+def loo(result: FitResult) -> dict[str, float]:
     """PSIS-LOO on the training items of a family fit (see :func:`psis_loo`), with the share
     of items whose k-hat > 0.7: the family card's keys."""
     res = psis_loo(result.idata)
     return {**res.summary(), f"khat_over_{KHAT}": res.khat_share}
 
 
-def samples(result, n: int = 16, seed: int = 0) -> np.ndarray:
+def samples(result: FitResult, n: int = 16, seed: int = 0) -> np.ndarray:
     """``n`` new items from the posterior predictive."""
-    return result.model.sample(result.draws(), jax.random.PRNGKey(seed), n)
+    return result.family_model.sample(result.draws(), jax.random.PRNGKey(seed), n)

@@ -8,9 +8,15 @@ caller decides where and whether to write them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from .compare import CompareResult
+    from .fit import FitResult
 
 RANK_VARIABLES = 4  # rank plots stay readable for a few parameters
 
@@ -36,16 +42,17 @@ def samples_figure(items: np.ndarray, shape: tuple[int, int], title: str = "") -
     return fig
 
 
-def rank_figure(result, max_vars: int = RANK_VARIABLES) -> Figure:
+def rank_figure(result: FitResult, max_vars: int = RANK_VARIABLES) -> Figure:
     """ArviZ rank plots of the first ``max_vars`` parameter elements (or, for families whose
     labels can swap, of their permutation-invariant quantities)."""
     from ._az import az
 
-    post = result.idata.posterior
+    post = result.idata["posterior"]
     chains = post.sizes["chain"]
     series: dict[str, np.ndarray] = {}
-    if result.model.invariant_only:
-        for k, v in result.model.invariants(result.draws(), result.data).items():
+    inv = result.invariants()
+    if inv is not None:
+        for k, v in inv.items():
             series[k] = np.asarray(v).reshape(chains, -1)
     else:
         for name, var in post.data_vars.items():
@@ -62,8 +69,10 @@ def rank_figure(result, max_vars: int = RANK_VARIABLES) -> Figure:
     return fig
 
 
-def elbo_figure(elbo: np.ndarray) -> Figure:
+def elbo_figure(elbo: np.ndarray | None) -> Figure:
     """The ELBO per SVI step; the y range skips the first steps' large negative values."""
+    if elbo is None:  # FitResult.elbo of a fit that is not SVI
+        raise TypeError("no ELBO trace to draw: not an SVI fit")
     elbo = np.asarray(elbo, dtype=float)
     fig = _figure(6.0, 3.5)
     ax = fig.add_subplot()
@@ -80,15 +89,17 @@ def elbo_figure(elbo: np.ndarray) -> Figure:
     return fig
 
 
-def fit_figures(result, shape: tuple[int, int] | None, seed: int = 0) -> dict[str, Figure]:
+def fit_figures(
+    result: FitResult, shape: tuple[int, int] | None, seed: int = 0
+) -> dict[str, Figure]:
     """The figures of a fit, by file name: ``dag.png``, ``samples.png`` (when the data have
     an image ``shape``), ``rank.png`` (NUTS and exact draws) or ``elbo.png`` (SVI)."""
     import graphs
 
     from .evaluate import samples
 
-    figures = {"dag.png": graphs.draw_dag(result.model.dag)}
-    n_obs = len(result.model.observed)
+    figures = {"dag.png": graphs.draw_dag(result.family_model.dag)}
+    n_obs = len(result.family_model.observed)
     if shape is not None and shape[0] * shape[1] == n_obs:
         figures["samples.png"] = samples_figure(samples(result, 16, seed), shape)
     if result.method == "svi":
@@ -167,7 +178,7 @@ def learning_figure(curves: dict[str, list[dict]]) -> Figure:
     return fig
 
 
-def compare_figures(result) -> dict[str, Figure]:
+def compare_figures(result: CompareResult) -> dict[str, Figure]:
     """The ``zoo compare`` report's figures of a :class:`zoo.compare.CompareResult`, by file
     name (not yet saved): each fit's DAG, heat map and rank plot or ELBO curve, then the
     sample grid, the frontier and the learning curves."""
@@ -175,7 +186,7 @@ def compare_figures(result) -> dict[str, Figure]:
 
     figures = {}
     for name, fitted in result.fits.items():
-        dag = fitted.model.dag
+        dag = fitted.family_model.dag
         figures[f"dag-{name}.png"] = graphs.draw_dag(dag, title=name)
         hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
         figures[f"independence-{name}.png"] = graphs.draw_pairwise(

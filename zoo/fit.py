@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 
@@ -32,9 +32,13 @@ from .inference._idata import FitResult, build
 from .inference._map import map_fit, map_result
 from .inference._nuts import nuts_fit
 from .inference._svi import GUIDES, make_guide, svi_fit
-from .inference._target import as_target
+from .inference._target import FamilyTarget, as_target
 from .inference._trained import trained_fit
 from .models import Trained
+
+if TYPE_CHECKING:
+    from .models import Model
+    from .programs import BoundProgram
 
 METHODS = ("nuts", "svi", "exact")
 
@@ -55,7 +59,7 @@ __all__ = [
 
 
 def fit(
-    target,
+    target: Model | BoundProgram,
     data: Dataset | None = None,
     method: str | None = None,
     *,
@@ -91,42 +95,44 @@ def fit(
     The same ``seed`` gives the same numbers.
     """
     _jax.ensure()  # host devices and caches, before anything computes
-    target = as_target(target, data)
-    method = target.default_method if method is None else method
-    check_choice(method, target.methods, "method")
+    fitted = as_target(target, data)
+    method = fitted.default_method if method is None else method
+    check_choice(method, fitted.methods, "method")
     check_budget(chains, warmup, draws, steps, target_accept)
-    trained = isinstance(target.model, Trained)
+    trained = isinstance(fitted.model, Trained)
     if trained and guide is not None:
-        raise ZooError(f"{target.name} is trained with its own guide; guide does not apply")
-    guide = target.default_guide if guide is None else guide
+        raise ZooError(f"{fitted.name} is trained with its own guide; guide does not apply")
+    guide = fitted.default_guide if guide is None else guide
     if not trained:
         check_choice(guide, GUIDES, "guide")
     if batch_size is not None:
         check_positive(batch_size=batch_size)
-        if not target.batches:
-            raise ZooError(f"batch_size applies to the zoo's families, not to {target.name}")
-    target.check(chains * draws)
-    settings = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
+        if not fitted.batches:
+            raise ZooError(f"batch_size applies to the zoo's families, not to {fitted.name}")
+    fitted.check(chains * draws)
+    settings: dict[str, Any] = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     settings["pointwise"] = pointwise
     key = jax.random.PRNGKey(seed)
     if learning_rate is None:
-        learning_rate = target.model.learning_rate if trained else 0.01
+        model = fitted.model
+        learning_rate = model.learning_rate if isinstance(model, Trained) else 0.01
     if trained:
         settings.update(steps=steps, learning_rate=learning_rate, batch_size=batch_size)
         if method == "svi":
             settings["guide"] = guide
-        return trained_fit(target, key, method, settings, progress)
+        return trained_fit(fitted, key, method, settings, progress)
     if method == "nuts":
         settings["target_accept"] = target_accept
-        return nuts_fit(target, key, settings, progress)
+        return nuts_fit(fitted, key, settings, progress)
     if method == "svi":
         settings.update(steps=steps, guide=guide, learning_rate=learning_rate)
-        if target.batches:
+        if fitted.batches:
             settings["batch_size"] = batch_size
-        return svi_fit(target, key, settings, progress)
+        return svi_fit(fitted, key, settings, progress)
+    assert isinstance(fitted, FamilyTarget)  # a program's methods exclude "exact"
     with _jax.stopwatch() as clock:
-        flat = target.exact_draws(key, chains * draws)
-    return build(target, "exact", flat, chains, clock, settings)
+        flat = fitted.exact_draws(key, chains * draws)
+    return build(fitted, "exact", flat, chains, clock, settings)
 
 
 class _Callable(types.ModuleType):

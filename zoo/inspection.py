@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from graphs import DAG, Plate, Variable
 from ._inspect_card import UNROLL_MAX, card, format_card
 from ._inspect_trace import _arrays, _program_name, trace
 from .errors import ZooError
+
+if TYPE_CHECKING:
+    from .claims import ClaimsReport
 
 __all__ = [
     "CHECK_ITEMS",
@@ -119,7 +122,7 @@ class ProgramStructure:
         return self.dag.restricted(self.item_sites())
 
 
-def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
+def structure(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ProgramStructure:
     """The :class:`ProgramStructure` of ``fn(*args, **kwargs)``.
 
     Sites observed in the call (``obs=`` given, or conditioned) are observed nodes; the
@@ -211,18 +214,18 @@ def structure(fn: Callable, *args, **kwargs) -> ProgramStructure:
 
     variables = [Variable(n, card=s.card, role=s.role) for n, s in sites.items()]
     edges = [(p, n) for n in sites for p in parents.get(n, ()) if p in sites]
-    plates = [
+    dag_plates = [
         Plate(p, size, tuple(n for n, s in sites.items() if p in s.plates))
         for p, size in plate_size.items()
     ]
     try:
-        dag = DAG(variables, edges, name=name, plates=[p for p in plates if p.members])
+        dag = DAG(variables, edges, name=name, plates=[p for p in dag_plates if p.members])
     except ValueError as err:
         raise ZooError(f"{name}: {err}") from err
     return ProgramStructure(name, dag, sites, data_plates, params)
 
 
-def inspect(fn: Callable, *args, **kwargs) -> dict:
+def inspect(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
     """The structure card of any NumPyro program ``fn(*args, **kwargs)``.
 
     >>> import numpyro, numpyro.distributions as dist
@@ -316,7 +319,7 @@ def check(
     dag: DAG | None = None,
     fixed: Mapping[str, Any] | None = None,
     alpha: float = 0.05,
-):
+) -> ClaimsReport:
     """Test every local Markov statement of ``dag`` (by default the DAG read out of the
     program) on ``n_samples`` items simulated from the program (see :func:`simulate`); returns a
     :class:`zoo.claims.ClaimsReport`. Pass a declared DAG to test a claim about the code

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -121,12 +122,19 @@ class _Sampler:
         self.settings = settings
         self._init, self._advance = calls["init"], calls["advance"]
         self._constrain = calls["constrain"]
-        self._compiled = None  # (init, advance, constrain) once compiled
+        self._compiled: tuple[Any, ...] | None = None  # (init, advance, constrain) once compiled
         self.devices, self.per_device = settings["layout"]
         self._whole = NamedSharding(calls["mesh"], PartitionSpec())  # the functions' own mesh
 
     @classmethod
-    def build(cls, program, data: dict, reference, key, settings: dict):
+    def build(
+        cls,
+        program: Callable[..., Any],
+        data: dict[str, Any],
+        reference: dict[str, Any] | None,
+        key: Any,
+        settings: dict[str, Any],
+    ) -> tuple[_Sampler, str, str]:
         """``(sampler, digest, source)``: from memory or the export on disk when there is
         one, else traced (and exported for the next process)."""
         info = model_info(program, data)
@@ -151,7 +159,7 @@ class _Sampler:
             _write(path, exported)
         return cls(_callable(exported, functions["mesh"]), settings), digest, "traced"
 
-    def _compile(self, key, kwargs, reference, one) -> tuple:
+    def _compile(self, key: Any, kwargs: Any, reference: Any, one: Any) -> tuple[Any, ...]:
         """The three functions lowered here and compiled side by side in threads (XLA
         compiles without the GIL): cold, the start and the block of iterations take seconds
         each. The threads' seconds count as compilation in the caller's stopwatch."""
@@ -171,17 +179,23 @@ class _Sampler:
         _jax.add_compile(time.perf_counter() - start)
         return done
 
-    def run(self, key, kwargs, reference=None, progress: Callable[[int, int], None] | None = None):
+    def run(
+        self,
+        key: Any,
+        kwargs: dict[str, Any],
+        reference: dict[str, Any] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
         """``(constrained draws (chains, draws, ...), stats (chains, draws), gradients)``."""
         s = self.settings
         chains = self.devices * self.per_device
-        kwargs = jax.tree_util.tree_leaves(kwargs)
-        key, kwargs, reference = jax.device_put((key, kwargs, reference), self._whole)
-        one = jax.device_put(kwargs, jax.devices()[0])  # constrain runs on one device
+        leaves = jax.tree_util.tree_leaves(kwargs)
+        key, leaves, reference = jax.device_put((key, leaves, reference), self._whole)
+        one = jax.device_put(leaves, jax.devices()[0])  # constrain runs on one device
         if self._compiled is None:
-            self._compiled = self._compile(key, kwargs, reference, one)
+            self._compiled = self._compile(key, leaves, reference, one)
         init, advance, constrain = self._compiled
-        state, potential = init(key, kwargs, reference)
+        state, potential = init(key, leaves, reference)
         if not np.isfinite(np.asarray(potential)).all():
             raise ZooError(
                 "NUTS found no starting point with a finite log density and gradient in 100 "
@@ -191,7 +205,7 @@ class _Sampler:
         total = s["warmup"] + s["draws"]
         zs, stats, gradients = [], [], 0
         for done in range(0, total, s["chunk"]):
-            state, z, st = advance(state, kwargs)
+            state, z, st = advance(state, leaves)
             gradients += int(np.asarray(st["num_steps"]).sum())
             if done >= s["warmup"]:
                 zs.append(z)
@@ -212,24 +226,24 @@ class _Sampler:
         return draws, st, gradients
 
 
-def _is_data(value) -> bool:
+def _is_data(value: Any) -> bool:
     leaves = jax.tree_util.tree_leaves(value)
     return bool(leaves) and all(isinstance(v, np.ndarray | jax.Array) for v in leaves)
 
 
 def sample(
-    program,
-    kwargs: dict,
-    key,
+    program: Callable[..., Any],
+    kwargs: dict[str, Any],
+    key: Any,
     *,
     chains: int,
     warmup: int,
     draws: int,
     target_accept: float = 0.8,
     cache_key: Hashable | None = None,
-    reference: dict | None = None,
+    reference: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
-):
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Stats]:
     """Run NUTS on ``program(**kwargs)``; returns ``(draws, stats, Stats)``.
 
     ``draws`` maps every sample and deterministic site to ``(chains, draws, ...)``, ``stats``
@@ -279,7 +293,8 @@ def sample(
         )
     with _lock:
         sampler = _cache.get(full_key) if full_key is not None else None
-    names, source = ([full_key] if full_key is not None else []), "memory"
+    names: list[Hashable] = [full_key] if full_key is not None else []
+    source = "memory"
     if sampler is None:
         sampler, digest, source = _Sampler.build(program, data, reference, key, settings)
         names.append(digest)

@@ -8,9 +8,13 @@ that is where a user meets them. Needs only ``graphs``: no JAX.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .errors import ZooError
 from .models import FamilySpec
+
+if TYPE_CHECKING:
+    from .data import Dataset
 
 
 def given_options(spec: FamilySpec, options: Mapping) -> dict:
@@ -25,7 +29,7 @@ def given_options(spec: FamilySpec, options: Mapping) -> dict:
     return given
 
 
-def family_options(spec: FamilySpec, given: Mapping, train, test) -> dict:
+def family_options(spec: FamilySpec, given: Mapping, train: Dataset, test: Dataset) -> dict:
     """The family's options for fitting ``train`` (and scoring ``test``): ``given`` (checked
     by :func:`given_options`) with ``n`` from the data and, for a family whose classes are
     the data's labels, ``classes`` from the labels unless given."""
@@ -39,7 +43,10 @@ def family_options(spec: FamilySpec, given: Mapping, train, test) -> dict:
         options["n"] = train.n_vars
     if "classes" in spec.options and given.get("classes") is None and train.y is not None:
         if spec.build(**options).with_role("label"):  # the classes are the data's labels
-            cards = [d.label_card for d in (train, test) if d.y is not None]
+            # labels always come with their label_card (Dataset checks it)
+            cards = [
+                d.label_card for d in (train, test) if d.y is not None and d.label_card is not None
+            ]
             options["classes"] = max(cards)
     return options
 

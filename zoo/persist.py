@@ -15,17 +15,26 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .cards import DataSource, dumps
 from .errors import ZooError
 
+if TYPE_CHECKING:
+    import matplotlib.figure
+
+    from .cards import Card
+    from .data import Dataset
+    from .fit import FitResult
+    from .models import Family
+
 SVI_FILE = "svi.npz"
 CARD_FILE, IDATA_FILE = "card.json", "idata.nc"
 
 
-def svi_arrays(result) -> dict[str, np.ndarray] | None:
+def svi_arrays(result: FitResult) -> dict[str, np.ndarray] | None:
     """What ``svi.npz`` holds for an SVI result, or a trained family's objective trace
     (``None`` for other methods)."""
     from .models import Trained
@@ -40,7 +49,13 @@ def svi_arrays(result) -> dict[str, np.ndarray] | None:
     return arrays
 
 
-def save(fit, folder: str | os.PathLike, *, card, figures: dict | None = None) -> list[str]:
+def save(
+    fit: FitResult,
+    folder: str | os.PathLike[str],
+    *,
+    card: Card,
+    figures: dict[str, matplotlib.figure.Figure] | None = None,
+) -> list[str]:
     """Write ``fit`` (a :class:`zoo.fit.FitResult`) into ``folder``: ``idata.nc``,
     ``card.json`` (``card``: a record of :mod:`zoo.cards` or its JSON dict; a card is not
     computed here because a family's needs its held-out data), ``svi.npz`` for an SVI family
@@ -59,9 +74,9 @@ def save(fit, folder: str | os.PathLike, *, card, figures: dict | None = None) -
     arrays = svi_arrays(fit) if fit.data is not None else None
     if arrays is not None:  # load needs the guide and the ELBO to redo the checks
 
-        def write_svi(tmp):
+        def write_svi(tmp: Path) -> None:
             with open(tmp, "wb") as fh:  # a file object: savez would append .npz to a name
-                np.savez(fh, **arrays)
+                np.savez(fh, **arrays)  # type: ignore[arg-type]  # stubs read a key as allow_pickle
 
         writes.append((SVI_FILE, write_svi))
     for name, write in writes:
@@ -78,14 +93,14 @@ class SavedFit:
     ``model``, its ``train``/``test`` data and the ``source`` they were read from."""
 
     path: Path
-    card: dict
-    result: object
-    model: object
-    train: object
-    test: object
+    card: dict[str, Any]
+    result: FitResult
+    model: Family
+    train: Dataset
+    test: Dataset
     source: DataSource | None = None
 
-    def recompute(self) -> dict:
+    def recompute(self) -> dict[str, Any]:
         """The card computed afresh from the saved draws (seconds aside, it equals
         :attr:`card`)."""
         from .assess import family_card
@@ -104,7 +119,7 @@ class SavedFit:
         return again
 
 
-def load(path: str | os.PathLike) -> SavedFit:
+def load(path: str | os.PathLike[str]) -> SavedFit:
     """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (or :func:`save`).
 
     The data are found again from the card's ``data.source``: the bundled digits split, the
@@ -138,13 +153,14 @@ def load(path: str | os.PathLike) -> SavedFit:
     model.check_data(train)
     idata = az.from_netcdf(str(idata_path))
     idata.load()
-    if idata.log_likelihood["obs"].shape[-1] != train.n_items:
+    if idata["log_likelihood"]["obs"].shape[-1] != train.n_items:
         raise ZooError(
-            f"{str(folder)!r}: the fit saw {idata.log_likelihood['obs'].shape[-1]} training "
+            f"{str(folder)!r}: the fit saw {idata['log_likelihood']['obs'].shape[-1]} training "
             f"items but its data now have {train.n_items}"
         )
     settings = dict(card["settings"])
-    elbo, extra = None, {}
+    elbo: np.ndarray | None = None
+    extra: dict[str, Any] = {}
     if isinstance(model, Trained):
         elbo = _trace(folder)
     elif card["method"] == "svi":
@@ -154,11 +170,11 @@ def load(path: str | os.PathLike) -> SavedFit:
     return SavedFit(folder, card, result, model, train, test, source)
 
 
-def _legacy_source(info: dict, seed: int) -> DataSource:
+def _legacy_source(info: dict[str, Any], seed: int) -> DataSource:
     """Compatibility only: cards saved before ``data.source`` existed name their data in
     words ("digits", a path, "2000 samples from asia"); read the record back from those."""
 
-    def origin(text: str, seed: int) -> dict:
+    def origin(text: str, seed: int) -> dict[str, Any]:
         found = re.fullmatch(r"(\d+) samples from (.+)", text)
         if found:
             return {"kind": "sample", "network": found[2], "n": int(found[1]), "seed": seed}
@@ -183,7 +199,9 @@ def _trace(folder: Path) -> np.ndarray:
         return np.asarray(z["elbo"])
 
 
-def _svi_state(folder: Path, model, train, settings: dict):
+def _svi_state(
+    folder: Path, model: Family, train: Dataset, settings: dict[str, Any]
+) -> tuple[np.ndarray, dict[str, Any]]:
     import jax.numpy as jnp
     from numpyro import handlers
 

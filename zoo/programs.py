@@ -25,11 +25,17 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import ZooError
 from .inspection import ProgramStructure, structure, trace
+
+if TYPE_CHECKING:
+    from arviz import InferenceData
+
+    from .fit import FitResult
 
 SPEC_HINT = "expected path/to/file.py:function"
 
@@ -74,7 +80,7 @@ def load_program(spec: str) -> Callable:
             else f"; functions there: {', '.join(names) or 'none'}"
         )
         raise ZooError(f"function {func!r} not found in {path_text!r}{hint}")
-    fn = getattr(module, func)
+    fn: Callable[..., Any] = getattr(module, func)
     if not callable(fn):
         raise ZooError(f"{spec!r} is not a function")
     return fn
@@ -94,7 +100,7 @@ def read_data(path: str | os.PathLike) -> dict:
     return data
 
 
-def _as_value(key: str, value):
+def _as_value(key: str, value: Any) -> Any:
     """JSON values as program inputs: numbers stay numbers, lists become arrays."""
     if isinstance(value, bool | int | float | str) or value is None:
         if isinstance(value, float) and not math.isfinite(value):
@@ -128,7 +134,7 @@ class BoundProgram:
     structure: ProgramStructure
 
 
-def _signature(fn: Callable):
+def _signature(fn: Callable[..., Any]) -> _pyinspect.Signature | None:
     try:
         return _pyinspect.signature(fn)
     except (TypeError, ValueError):
@@ -141,7 +147,7 @@ def bind(fn: Callable, data: Mapping | None = None, *, name: str | None = None) 
     an error that names the key. Then check observed shapes and trace the structure."""
     from numpyro import handlers
 
-    name = name or getattr(fn, "__name__", "program")
+    name = name or str(getattr(fn, "__name__", "program"))
     data = {str(k): _as_value(str(k), v) for k, v in (data or {}).items()}
     sig = _signature(fn)
     accepts_any = sig is not None and any(
@@ -220,7 +226,7 @@ def check_fittable(bound: BoundProgram) -> None:
         )
 
 
-def fit_program(bound: BoundProgram, method: str = "nuts", **options):
+def fit_program(bound: BoundProgram, method: str = "nuts", **options: Any) -> FitResult:
     """Fit a bound program: :func:`zoo.fit.fit` with ``bound`` as its target and the same
     keyword ``options`` (``seed``, ``chains``, ``warmup``, ``draws``, ``target_accept``,
     ``steps``, ``learning_rate``, ``progress``, ``pointwise``). The result's ``idata`` holds
@@ -232,7 +238,7 @@ def fit_program(bound: BoundProgram, method: str = "nuts", **options):
     return fit(bound, None, method, **options)
 
 
-def posterior_summary(idata) -> dict[str, dict]:
+def posterior_summary(idata: InferenceData) -> dict[str, dict[str, float]]:
     """Per element of every posterior variable (ArviZ's names, ``theta[0]``): ``mean``,
     ``sd``, ``mcse_mean``, ``ess_bulk``, ``ess_tail``, ``r_hat``, unrounded."""
     from ._az import az
@@ -244,7 +250,7 @@ def posterior_summary(idata) -> dict[str, dict]:
     return {str(name): {k: float(row[k]) for k in keys} for name, row in table.iterrows()}
 
 
-def fit_card(bound: BoundProgram, result, spec: str | None = None) -> dict:
+def fit_card(bound: BoundProgram, result: FitResult, spec: str | None = None) -> dict[str, Any]:
     """What ``zoo fit path.py:function --json`` prints: the JSON of
     :func:`zoo.assess.fit_card` (the structure card, the method and settings,
     ``posterior`` (see :func:`posterior_summary`), ``diagnostics``, ``loo`` and ``seconds``),
@@ -254,11 +260,11 @@ def fit_card(bound: BoundProgram, result, spec: str | None = None) -> dict:
     return program_card(bound, result, spec or bound.name).to_json()
 
 
-def _loo(idata) -> dict:
+def _loo(idata: InferenceData) -> dict[str, Any]:
     """The program card's PSIS-LOO keys (a count of k-hat over 0.7), or why there is none."""
     from .evaluate import KHAT, psis_loo
 
-    if "log_likelihood" not in idata.groups() or len(idata.log_likelihood.data_vars) != 1:
+    if "log_likelihood" not in idata.groups() or len(idata["log_likelihood"].data_vars) != 1:
         return {"error": "PSIS-LOO needs exactly one observed site"}
     try:
         res = psis_loo(idata)
@@ -271,7 +277,7 @@ def _loo(idata) -> dict:
     }
 
 
-def format_fit(c) -> str:
+def format_fit(c: Any) -> str:
     """The program fit card as terminal text: :func:`zoo.card.format_card`, kept under its
     old name."""
     from .card import format_card

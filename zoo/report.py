@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 from graphs.files import atomic_path
@@ -44,7 +45,8 @@ def _cell(row: dict, key: str, timings: dict | None) -> str:
         total = (timings or {}).get(row["family"], {}).get("total")
         return "-" if total is None else f"{total:.1f}"
     if key == "method":
-        return row["method"] + (f" ({row['guide']})" if row.get("guide") else "")
+        text: str = row["method"] + (f" ({row['guide']})" if row.get("guide") else "")
+        return text
     if key == "ebfmi_or_khat":
         key = "ebfmi_min" if row["method"] == "nuts" else "khat"
     value = row.get(key)
@@ -92,7 +94,9 @@ def _write_text(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_report(result: CompareResult, out_dir, figures: dict) -> list[str]:
+def write_report(
+    result: CompareResult, out_dir: str | os.PathLike[str], figures: dict
+) -> list[str]:
     """Write ``results.json``, ``timings.json``, the figures and ``index.html`` into
     ``out_dir`` (each under a temporary name, then renamed); returns the file names.
 

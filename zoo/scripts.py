@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from graphs.files import atomic_path, writable_folder
 
@@ -35,7 +36,12 @@ def write_json(data: dict, path: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def script_main(script: str, parser: argparse.ArgumentParser, run, argv=None) -> int:
+def script_main(
+    script: str,
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace, Path], tuple[dict, dict, list[str]]],
+    argv: Sequence[str] | None = None,
+) -> int:
     """Parse ``argv``, check ``--out``, call ``run(args, out) -> (result, timings, files)``
     and write ``result.json`` and ``timings.json``; a ``ValueError`` is one line and exit 2."""
     args = parser.parse_args(argv)
@@ -59,7 +65,7 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
     from .analyses.anomaly import FAMILIES
     from .analyses.ng_jordan import DATASETS
 
-    return {
+    flags: dict[str, list[tuple[str, dict[str, Any]]]] = {
         "ng-jordan": [
             ("--repeats", {"type": int, "help": "random splits per dataset (preset: 4 / 20)"}),
             ("--datasets", {"nargs": "+", "choices": DATASETS, "help": "default: the preset's"}),
@@ -88,10 +94,11 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
             ("--labels", {"type": int, "nargs": "+", "help": "numbers of labelled digits"}),
             ("--repeats", {"type": int, "help": "random labellings (preset: 2 / 5)"}),
         ],
-    }[name]
+    }
+    return flags[name]
 
 
-def analysis_main(doc: str, name: str, argv=None) -> int:
+def analysis_main(doc: str, name: str, argv: Sequence[str] | None = None) -> int:
     """The ``main`` of ``examples/analyze_NAME.py`` for analysis ``name`` (whose description
     is the first line of ``doc``): parse ``argv`` (``--size``, ``--seed``, ``--out`` and
     :func:`analysis_flags`), then :func:`run_example` with the flags given."""
@@ -109,7 +116,7 @@ def analysis_main(doc: str, name: str, argv=None) -> int:
     return run_example(get_analysis(name), args, **flags)
 
 
-def run_example(run_fn, args: argparse.Namespace, **options) -> int:
+def run_example(run_fn: Callable[..., Any], args: argparse.Namespace, **options: Any) -> int:
     """Run an analysis for an example script, print its finding and table, and write its
     result and figures into ``args.out``; a bad ``--out`` is one line on standard error and
     exit status 2."""

@@ -7,26 +7,31 @@ gives the card's ``data`` block. No JAX.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .cards import DataSource, FitData
 from .data import Dataset, digits_split, load_data
 from .errors import ZooError
 
+if TYPE_CHECKING:
+    from graphs import DAG
+
 #: the held-out share and split seed of every fit without --test (one split for all seeds)
 TEST_FRACTION, SPLIT_SEED = 0.2, 0
 
 
-def _origin(name: str, data: Dataset, dag, seed: int) -> dict:
+def _origin(name: str, data: Dataset, dag: DAG | None, seed: int) -> dict[str, Any]:
     """The fields of a DataSource that say where ``data``, read as ``name``, came from."""
     if name == "digits":
         return {"kind": "digits", "n": data.n_items}
     if name == "sample" or name.startswith("sample:"):
+        assert dag is not None  # load_data samples only from a network
         return {"kind": "sample", "network": dag.name, "n": data.n_items, "seed": seed}
     return {"kind": "file", "path": str(Path(name)), "n": data.n_items}
 
 
 def open_data(
-    data: str | None, test: str | None, dag=None, *, seed: int = 0
+    data: str | None, test: str | None, dag: DAG | None = None, *, seed: int = 0
 ) -> tuple[Dataset, Dataset, DataSource]:
     """(train, test, source) for ``zoo fit --data DATA [--test TEST] --seed SEED``.
 
@@ -52,7 +57,7 @@ def open_data(
     return train, held, source
 
 
-def _read(source: DataSource, dag) -> Dataset:
+def _read(source: DataSource, dag: DAG | None) -> Dataset:
     if source.kind == "digits":
         data = load_data("digits")
     elif source.kind == "sample":
@@ -61,8 +66,10 @@ def _read(source: DataSource, dag) -> Dataset:
                 f"the fit's data were sampled from {source.network!r}, but the model's network "
                 f"is {dag.name!r}"
             )
+        assert source.seed is not None  # DataSource checks a sample's fields
         data = load_data(f"sample:{source.n}", dag, seed=source.seed)
     else:
+        assert source.path is not None  # DataSource checks a file's path
         data = load_data(source.path, dag)
     if source.n is not None and data.n_items != source.n:
         raise ZooError(
@@ -71,7 +78,7 @@ def _read(source: DataSource, dag) -> Dataset:
     return data
 
 
-def reopen(source: DataSource, dag=None) -> tuple[Dataset, Dataset]:
+def reopen(source: DataSource, dag: DAG | None = None) -> tuple[Dataset, Dataset]:
     """The (train, test) that ``source`` names, read again: the same items :func:`open_data`
     gave. Relative file paths are read from the current folder; ``ValueError`` when a file
     is missing or no longer holds the items the fit saw."""
@@ -79,7 +86,9 @@ def reopen(source: DataSource, dag=None) -> tuple[Dataset, Dataset]:
         return digits_split()
     whole = _read(source, dag)
     if source.split == "test":
+        assert source.test is not None  # DataSource checks a 'test' split's source
         return whole, _read(source.test, dag)
+    assert source.test_fraction is not None and source.split_seed is not None
     return whole.split(source.test_fraction, seed=source.split_seed)
 
 
@@ -91,6 +100,7 @@ def describe(source: DataSource, train: Dataset, test: Dataset) -> FitData:
     elif source.split == "test":
         names = (train.source, test.source, "--test")
     else:
+        assert source.test_fraction is not None  # DataSource checks a 'fraction' split
         share, seed = f"{100 * source.test_fraction:g}", source.split_seed
         names = (train.source, train.source, f"a seeded {share} percent split, seed {seed}")
     return FitData(*names, train.n_items, test.n_items, train.n_vars, source)

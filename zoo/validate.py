@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import argparse
 import numbers
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, TypeVar
 
 from .errors import ZooError
 
+T = TypeVar("T")
 
-def _is_int(value) -> bool:
+
+def _is_int(value: Any) -> bool:
     # bool is an int to Python, never a count to a user; NumPy integers are counts
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def positive_int(name: str, value) -> int:
+def positive_int(name: str, value: Any) -> int:
     """``value`` as an ``int`` if it is an integer >= 1 (a bool is not);
     ``"{name} must be a positive int, got {value!r}"`` otherwise."""
     if not _is_int(value) or value < 1:
@@ -27,7 +30,7 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
-def int_at_least(name: str, value, low: int, *, noun: str = "int") -> int:
+def int_at_least(name: str, value: Any, low: int, *, noun: str = "int") -> int:
     """``value`` as an ``int`` if it is an integer >= ``low`` (a bool is not);
     ``"{name} must be an {noun} >= {low}, got {value!r}"`` otherwise. ``noun`` keeps the
     wording of callers whose messages users and tests already know (``"integer"``)."""
@@ -36,7 +39,7 @@ def int_at_least(name: str, value, low: int, *, noun: str = "int") -> int:
     return int(value)
 
 
-def fraction(name: str, value) -> float:
+def fraction(name: str, value: Any) -> float:
     """``value`` as a ``float`` if it is a number strictly between 0 and 1 (a bool is not);
     ``"{name} must be a number in (0, 1), got {value!r}"`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
@@ -44,7 +47,7 @@ def fraction(name: str, value) -> float:
     return float(value)
 
 
-def choice(value, allowed: Collection, what: str):
+def choice(value: T, allowed: Collection[object], what: str) -> T:
     """``value`` if it is one of ``allowed``;
     ``"unknown {what} {value!r}; expected one of {list(allowed)}"`` otherwise."""
     if value not in allowed:
@@ -52,17 +55,19 @@ def choice(value, allowed: Collection, what: str):
     return value
 
 
-def some_of(values, allowed: Collection, what: str, plural: str) -> tuple:
+def some_of(
+    values: Iterable[T], allowed: Collection[object], what: str, plural: str
+) -> tuple[T, ...]:
     """``values`` as a tuple if it holds at least one item and each is one of ``allowed``;
     ``"unknown {what} ...; expected some of [...]"`` or ``"{plural} must name at least one
     {what}"`` otherwise."""
-    values = tuple(values)
-    for value in values:
+    chosen = tuple(values)
+    for value in chosen:
         if value not in allowed:
             raise ZooError(f"unknown {what} {value!r}; expected some of {list(allowed)}")
-    if not values:
+    if not chosen:
         raise ZooError(f"{plural} must name at least one {what}")
-    return values
+    return chosen
 
 
 def int_flag(low: int, flag: str | None = None) -> Callable[[str], int]:

@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from zoo.validate import int_at_least
 
 from ..errors import ZooError
 
 
-def check_int(name: str, value, low: int = 1) -> int:
+def check_int(name: str, value: Any, low: int = 1) -> int:
     """An integer >= ``low`` (the analyses' wording: "must be an integer >= ...")."""
     return int_at_least(name, value, low, noun="integer")
 
 
-def check_sizes(name: str, values, low: int = 1) -> tuple[int, ...]:
+def check_sizes(name: str, values: Any, low: int = 1) -> tuple[int, ...]:
     """A non-empty, strictly increasing tuple of integers >= ``low``."""
     try:
         items = tuple(values)
@@ -30,7 +31,9 @@ def check_sizes(name: str, values, low: int = 1) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
-def check_fractions(name: str, values, low: float = 0.0, high: float = 1.0) -> tuple:
+def check_fractions(
+    name: str, values: Any, low: float = 0.0, high: float = 1.0
+) -> tuple[float, ...]:
     """A non-empty tuple of numbers in ``[low, high)``."""
     try:
         items = tuple(float(v) for v in values)

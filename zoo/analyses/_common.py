@@ -11,19 +11,29 @@ plug-in approximation. Nothing here imports JAX until a naive Bayes model is bui
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from ..errors import ZooError
 
+if TYPE_CHECKING:
+    from ..data import Dataset
+    from ..models.naive_bayes import NaiveBayes
+
 # -- data helpers -------------------------------------------------------------------------
 
 
 def nested_subsets(
-    y: np.ndarray, sizes, rng: np.random.Generator, classes: int, stratify: bool = False
-) -> list:
+    y: np.ndarray,
+    sizes: Sequence[int],
+    rng: np.random.Generator,
+    classes: int,
+    stratify: bool = False,
+) -> list[np.ndarray]:
     """Index arrays of the ``sizes`` first items of one random order of ``y``'s items.
 
     The order starts with one item of each class (a classifier cannot learn a class it
@@ -48,7 +58,9 @@ def nested_subsets(
     return [order[:m] for m in sizes]
 
 
-def split_indices(n: int, test_fraction: float, rng: np.random.Generator):
+def split_indices(
+    n: int, test_fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """A random (train, test) split of ``range(n)``."""
     perm = rng.permutation(n)
     n_test = int(round(test_fraction * n))
@@ -73,7 +85,10 @@ class NaiveBayesPosterior:
         seen = ~np.isnan(x)
         on = np.where(seen, x, 0.0)
         off = np.where(seen, 1.0 - x, 0.0)
-        return np.log(self.prior) + on @ np.log(self.theta).T + off @ np.log1p(-self.theta).T
+        scores: np.ndarray = (
+            np.log(self.prior) + on @ np.log(self.theta).T + off @ np.log1p(-self.theta).T
+        )
+        return scores
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """``(items, K)`` p(y | x_observed, D) by Bayes' rule."""
@@ -85,14 +100,16 @@ class NaiveBayesPosterior:
 
 
 @lru_cache(maxsize=16)
-def naive_bayes_model(n: int, classes: int, alpha: float = 1.0):
+def naive_bayes_model(n: int, classes: int, alpha: float = 1.0) -> NaiveBayes:
     """The zoo's naive Bayes model over ``n`` binary features (imports JAX)."""
     from zoo.models import make_model
 
-    return make_model("naive-bayes", n=n, classes=classes, alpha=alpha)
+    return cast("NaiveBayes", make_model("naive-bayes", n=n, classes=classes, alpha=alpha))
 
 
-def binary_dataset(x: np.ndarray, y: np.ndarray | None = None, classes: int | None = None):
+def binary_dataset(
+    x: np.ndarray, y: np.ndarray | None = None, classes: int | None = None
+) -> Dataset:
     """A zoo :class:`~zoo.data.Dataset` of binary features ``x0 .. x{n-1}``."""
     from zoo.data import Dataset
 
@@ -121,12 +138,14 @@ def naive_bayes_fit(
 def softmax(a: np.ndarray) -> np.ndarray:
     a = a - a.max(axis=-1, keepdims=True)
     e = np.exp(a)
-    return e / e.sum(axis=-1, keepdims=True)
+    probs: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+    return probs
 
 
 def logsumexp(a: np.ndarray) -> np.ndarray:
     top = a.max(axis=-1)
-    return top + np.log(np.exp(a - top[..., None]).sum(axis=-1))
+    out: np.ndarray = top + np.log(np.exp(a - top[..., None]).sum(axis=-1))
+    return out
 
 
 def error_rate(proba: np.ndarray, y: np.ndarray) -> float:

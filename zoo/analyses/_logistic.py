@@ -20,8 +20,10 @@ a 2-core machine vmapping them compiled three times slower for no gain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +36,10 @@ from zoo import _jax
 
 from ..errors import ZooError
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+    from sklearn.linear_model import LogisticRegression
+
 BIAS_SCALE = 10.0
 STEPS = 500  # Adam steps of SVI, then Newton steps
 NEWTON_STEPS = 4
@@ -43,7 +49,9 @@ ITEM_BUCKET = 512  # items are padded to a multiple of this
 FEATURE_BUCKET = 64  # features are padded to a multiple of this
 
 
-def program(x, y, weight, columns: int = 1, prior_scale: float = 1.0):
+def program(
+    x: jax.Array, y: jax.Array, weight: jax.Array, columns: int = 1, prior_scale: float = 1.0
+) -> None:
     """The NumPyro program: Normal priors, then the weighted log-likelihood of the labels.
 
     ``columns`` is 1 for two classes (a sigmoid) or K (a softmax); ``weight`` (0/1 per
@@ -57,7 +65,7 @@ def program(x, y, weight, columns: int = 1, prior_scale: float = 1.0):
     numpyro.factor("loglik", jnp.sum(weight * ll))
 
 
-def _log_probs(logits):
+def _log_probs(logits: jax.Array) -> jax.Array:
     """``(items, K)`` log class probabilities; one column means the logit of class 1."""
     if logits.shape[-1] == 1:
         logits = jnp.concatenate([jnp.zeros_like(logits), logits], axis=-1)
@@ -69,7 +77,7 @@ def _bucket(n: int, size: int) -> int:
 
 
 @lru_cache(maxsize=8)
-def _svi(n: int, d: int, columns: int, prior_scale: float):
+def _svi(n: int, d: int, columns: int, prior_scale: float) -> Callable[..., jax.Array]:
     """A compiled ``(x, y, weight) -> [W; b]`` for one bucket: SVI with a MAP guide."""
     from numpyro.infer import SVI, Trace_ELBO, init_to_value
     from numpyro.infer.autoguide import AutoDelta
@@ -94,7 +102,9 @@ def _svi(n: int, d: int, columns: int, prior_scale: float):
 
 
 @lru_cache(maxsize=8)
-def _curvature(n: int, d: int, columns: int, prior_scale: float):
+def _curvature(
+    n: int, d: int, columns: int, prior_scale: float
+) -> Callable[..., tuple[jax.Array, jax.Array, jax.Array]]:
     """A compiled ``(x, y, weight, [W; b]) -> (H, gradient, loss)`` of the negative log
     posterior, the loss and gradient from NumPyro's log density of :func:`program`."""
     from numpyro.infer.util import log_density
@@ -112,7 +122,9 @@ def _curvature(n: int, d: int, columns: int, prior_scale: float):
     return jax.jit(parts)
 
 
-def _precision(x, weight, w, b, prior_scale):
+def _precision(
+    x: jax.Array, weight: jax.Array, w: jax.Array, b: jax.Array, prior_scale: float
+) -> jax.Array:
     """Hessian of -log p(W, b | data) over the flattened ``[W; b]`` (rows, then columns)."""
     xt = jnp.concatenate([x, jnp.ones((x.shape[0], 1))], axis=1)  # bias as a last feature
     logits = x @ w + b
@@ -132,7 +144,7 @@ def _precision(x, weight, w, b, prior_scale):
 
 
 @lru_cache(maxsize=8)
-def _predictor(n: int, d: int, columns: int, draws: int):
+def _predictor(n: int, d: int, columns: int, draws: int) -> Callable[..., jax.Array]:
     def predict(x, loc, chol, key):
         eps = jax.random.normal(key, (draws, loc.size))
         # theta = loc + L^-T eps has covariance (L L^T)^-1 = H^-1
@@ -182,7 +194,8 @@ class LogisticFit:
             return np.stack([1 - p1, p1], axis=1)
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
+        probs: np.ndarray = e / e.sum(axis=1, keepdims=True)
+        return probs
 
     def predict_proba(
         self, x: np.ndarray, fit: int = 0, *, seed: int = 0, draws: int = DRAWS
@@ -203,11 +216,12 @@ class LogisticFit:
 def _cho_solve(chol: np.ndarray, g: np.ndarray) -> np.ndarray:
     from scipy.linalg import solve_triangular
 
-    return solve_triangular(chol.T, solve_triangular(chol, g, lower=True), lower=False)
+    step: np.ndarray = solve_triangular(chol.T, solve_triangular(chol, g, lower=True), lower=False)
+    return step
 
 
-def _as_features(x, d: int) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
+def _as_features(values: ArrayLike, d: int) -> np.ndarray:
+    x = np.asarray(values, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != d:
         raise ZooError(f"expected features of shape (items, {d}), got {x.shape}")
     if not np.isfinite(x).all():
@@ -276,7 +290,13 @@ def fit_logistic(
     )
 
 
-def _fit_one(svi, curvature, x, y, weight):
+def _fit_one(
+    svi: Callable[..., jax.Array],
+    curvature: Callable[..., tuple[jax.Array, jax.Array, jax.Array]],
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """(MAP, Cholesky factor of the precision there, loss, largest |gradient|) of one fit."""
     args = (jnp.asarray(x), jnp.asarray(y), jnp.asarray(weight))
     theta = np.asarray(svi(*args), dtype=np.float64)
@@ -293,7 +313,7 @@ def _fit_one(svi, curvature, x, y, weight):
     return theta, chol, float(loss), float(np.abs(g).max())
 
 
-def sklearn_logistic(x, y, prior_scale: float = 1.0):
+def sklearn_logistic(x: ArrayLike, y: ArrayLike, prior_scale: float = 1.0) -> LogisticRegression:
     """scikit-learn's L2 logistic regression at the matching penalty, ``C = prior_scale**2``."""
     from sklearn.linear_model import LogisticRegression
 

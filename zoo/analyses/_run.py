@@ -14,12 +14,16 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
 
 from zoo._records import fields, lists_for_tuples
 from zoo.validate import choice
 
 SIZES = ("small", "full")
 DECIMALS = 4  # numbers in summaries and tables: enough to compare, stable across runs
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -42,12 +46,12 @@ class AnalysisResult:
         return {"analysis": self.name, **fields(self, "settings", "summary", "table")}
 
 
-def one_blas_thread(fn):
+def one_blas_thread(fn: Callable[P, R]) -> Callable[P, R]:
     """Run ``fn`` with NumPy's BLAS on one thread: the analyses' products are small, and on
     a busy machine threaded BLAS only contends (ten times slower here)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):
@@ -56,7 +60,7 @@ def one_blas_thread(fn):
     return wrapper
 
 
-def settings_for(size: str, seed: int, presets: dict[str, dict], **given) -> dict:
+def settings_for(size: str, seed: int, presets: dict[str, dict], **given: Any) -> dict:
     """The settings of one run: ``size``, its preset with every explicitly ``given`` (not
     None) value replacing the preset's (as a tuple where the preset holds one), then
     ``seed``."""
@@ -84,7 +88,7 @@ def stopwatch() -> Callable[[], float]:
     return lambda: time.perf_counter() - start
 
 
-def rounded(value, decimals: int = DECIMALS):
+def rounded(value: Any, decimals: int = DECIMALS) -> float | None:
     """A JSON-ready float (None for NaN or inf), rounded so repeated runs print alike."""
     if value is None:
         return None

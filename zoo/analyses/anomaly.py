@@ -25,6 +25,9 @@ JSON contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .. import models as _models
@@ -32,6 +35,9 @@ from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import binary_dataset, split_indices
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 #: row name -> (zoo family, options): the registry's rows that the anomaly analysis scores
 FAMILIES = {
@@ -70,7 +76,13 @@ def flip(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 @one_blas_thread
-def run_anomaly(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
+def run_anomaly(
+    *,
+    size: str = "small",
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> AnalysisResult:
     """AUROC of each family's log p(x) for held-out digit classes and corrupted digits.
 
     ``size="small"`` flips one number of pixels and runs a short SVI, ``"full"`` flips 2 to
@@ -102,9 +114,9 @@ def run_anomaly(*, size="small", seed=0, progress=None, **overrides) -> Analysis
     from zoo.data import digits
 
     data = digits()
-    inside = np.isin(data.y, s["inliers"])
+    inside = np.isin(data.labels, s["inliers"])
     rng = np.random.default_rng([seed, 0])
-    xin, yin = data.x[inside], data.y[inside]
+    xin, yin = data.x[inside], data.labels[inside]
     train_idx, test_idx = split_indices(len(xin), TEST_FRACTION, rng)
     labels = np.searchsorted(s["inliers"], yin)  # 0..K-1 for naive Bayes
     train = binary_dataset(xin[train_idx], labels[train_idx], len(s["inliers"]))
@@ -119,7 +131,7 @@ def run_anomaly(*, size="small", seed=0, progress=None, **overrides) -> Analysis
         seconds = stopwatch()
         log_px = _scores(name, train, everything, s)
         per = {p: log_px[bounds[i] : bounds[i + 1]] for i, p in enumerate(parts)}
-        fam = {
+        fam: dict[str, Any] = {
             "nats_in_distribution": rounded(-per["normal"].mean()),
             "auroc_heldout_classes": rounded(_auroc(per["normal"], per["held-out classes"])),
             "auroc_flipped": {
@@ -165,7 +177,7 @@ def _auroc(normal: np.ndarray, anomalous: np.ndarray) -> float:
     return float(roc_auc_score(truth, -np.r_[normal, anomalous]))  # low density: anomalous
 
 
-def _scores(name: str, train, test, s: dict) -> np.ndarray:
+def _scores(name: str, train: Dataset, test: Dataset, s: dict) -> np.ndarray:
     """Per item of ``test``, log p(x | train) under family row ``name``."""
     import jax
 

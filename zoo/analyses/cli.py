@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graphs.files import writable_folder
 from zoo.scripts import note
@@ -19,11 +20,16 @@ from zoo.validate import choice, int_at_least, int_flag
 
 from . import ANALYSES, SIZES, get_analysis, write_result
 
+if TYPE_CHECKING:
+    from zoo.cli._args import Subparsers
+
+    from ._run import AnalysisResult
+
 DEFAULT_OUT = "zoo-analyses"
 _seed = int_flag(0, "--seed")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     """Add ``analyze`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     lines = "\n".join(f"  {name:<16} {desc}" for name, (_, desc) in ANALYSES.items())
     p = subparsers.add_parser(
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> None:
     print("\n\n".join(format_result(r) for r in results.values()))
 
 
-def format_result(result) -> str:
+def format_result(result: AnalysisResult) -> str:
     """The finding, then the table as aligned text columns."""
     rows = result.table
     lines = [f"{result.name}: {result.summary.get('finding', '')}", ""]
@@ -95,7 +101,7 @@ def format_result(result) -> str:
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):

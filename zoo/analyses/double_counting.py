@@ -28,6 +28,9 @@ JSON contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..errors import ZooError
@@ -41,6 +44,10 @@ from ._common import (
     softmax,
 )
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
+
+if TYPE_CHECKING:
+    from ._common import NaiveBayesPosterior
+    from ._logistic import LogisticFit
 
 SPAM_PRIOR = 0.4
 #: word -> (p(word | ham), p(word | spam)), each independent of the rest given the class
@@ -97,7 +104,8 @@ def true_log_joint(x: np.ndarray) -> np.ndarray:
         p_pair = q**bank * (1 - q) ** (1 - bank) * q**account * (1 - q) ** (1 - account)
         p_topic = np.asarray(TOPIC) if on else 1 - np.asarray(TOPIC)
         pair += p_topic[None] * p_pair[:, None]
-    return out + np.log(pair)
+    scores: np.ndarray = out + np.log(pair)
+    return scores
 
 
 def true_proba(x: np.ndarray) -> np.ndarray:
@@ -116,10 +124,10 @@ def run_double_counting(
     *,
     size: str = "small",
     seed: int = 0,
-    progress=None,
+    progress: Callable[[str], None] | None = None,
     train_items: int | None = None,
     test_items: int | None = None,
-    copies=None,
+    copies: Sequence[int] | None = None,
 ) -> AnalysisResult:
     """Naive Bayes' overconfidence on correlated words, against logistic regression.
 
@@ -177,7 +185,7 @@ def run_double_counting(
     return AnalysisResult("double-counting", summary, table, figures, s)
 
 
-def _example(nb, blr, width: int, seed: int) -> dict:
+def _example(nb: NaiveBayesPosterior, blr: LogisticFit, width: int, seed: int) -> dict:
     """p(spam) of an email holding BANK and ACCOUNT and nothing else."""
     email = np.zeros((1, width), dtype=np.int32)
     email[0, len(WORDS) : len(WORDS) + 2] = 1
@@ -188,7 +196,13 @@ def _example(nb, blr, width: int, seed: int) -> dict:
     }
 
 
-def _summary(table, probs, y, example, copies) -> dict:
+def _summary(
+    table: list[dict[str, Any]],
+    probs: dict[str, np.ndarray],
+    y: np.ndarray,
+    example: dict,
+    copies: Sequence[int],
+) -> dict:
     base = {r["model"]: r for r in table if r["copies"] == 0}
     dup = {
         m: {key: [r[key] for r in table if r["model"] == m] for key in ("log_loss", "ece")}

@@ -3,9 +3,14 @@ the table holds) on matplotlib ``Figure`` objects without pyplot state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 COLOURS = {
     "naive_bayes": "#c0392b",
@@ -23,23 +28,23 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _panels(n: int, width: float = 4.2, height: float = 3.4):
+def _panels(n: int, width: float = 4.2, height: float = 3.4) -> tuple[Figure, np.ndarray]:
     fig = _figure(width * n, height)
     return fig, np.atleast_1d(fig.subplots(1, n, squeeze=False).ravel())
 
 
-def _curve(ax, x, y, model: str, label: str, gid: str) -> None:
+def _curve(ax: Axes, x: ArrayLike, y: ArrayLike, model: str, label: str, gid: str) -> None:
     """One model's line with dots; ``gid`` lets tests find it in the figure."""
     (line,) = ax.plot(x, y, marker="o", ms=3, color=COLOURS.get(model), label=label)
     line.set_gid(gid)
 
 
-def _band(ax, x, y, se, model: str) -> None:
+def _band(ax: Axes, x: ArrayLike, y: np.ndarray, se: np.ndarray, model: str) -> None:
     """A shaded band of one standard error around ``y``."""
     ax.fill_between(x, y - se, y + se, color=COLOURS[model], alpha=0.15, lw=0)
 
 
-def _legend(ax, **where) -> None:
+def _legend(ax: Axes, **where: Any) -> None:
     ax.legend(fontsize=7, frameon=False, **where)
 
 
@@ -126,7 +131,7 @@ MISSING_LABELS = {
 }
 
 
-def _rate_curves(ax, rates, values: dict, ylabel: str, gid: str) -> None:
+def _rate_curves(ax: Axes, rates: Sequence[float], values: dict, ylabel: str, gid: str) -> None:
     for model, ys in values.items():
         label = MISSING_LABELS.get(model, model)
         _curve(ax, np.asarray(rates) * 100, ys, model, label, f"{gid}:{model}")

@@ -25,12 +25,14 @@ JSON contract:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._checks import check_fractions, check_int
-from ._common import log_loss, logsumexp, naive_bayes_fit, softmax
+from ._common import NaiveBayesPosterior, log_loss, logsumexp, naive_bayes_fit, softmax
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
 
 MODELS = ("naive_bayes", "class_mixture", "logistic")
@@ -60,7 +62,8 @@ class ClassMixture:
         on, off = np.where(seen, x, 0.0), np.where(seen, 1.0 - x, 0.0)
         lt, l1 = np.log(self.theta), np.log1p(-self.theta)  # (K, C, d)
         comp = np.einsum("nd,kcd->nkc", on, lt) + np.einsum("nd,kcd->nkc", off, l1)
-        return np.log(self.prior) + logsumexp(comp + np.log(self.weights)[None])
+        scores: np.ndarray = np.log(self.prior) + logsumexp(comp + np.log(self.weights)[None])
+        return scores
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return softmax(self.log_joint(x))
@@ -96,7 +99,13 @@ def mean_impute(x: np.ndarray, means: np.ndarray) -> np.ndarray:
 
 
 @one_blas_thread
-def run_missing(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
+def run_missing(
+    *,
+    size: str = "small",
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> AnalysisResult:
     """Accuracy and log loss on digits with a share of the test pixels hidden.
 
     ``size="small"`` hides 0, 50 and 90 % of the pixels under 2 masks each, ``"full"`` 0 to
@@ -116,22 +125,22 @@ def run_missing(*, size="small", seed=0, progress=None, **overrides) -> Analysis
 
     train, test = digits_split()
     say("fitting naive Bayes, a mixture per class and logistic regression ...")
-    models = {
-        "naive_bayes": naive_bayes_fit(train.x, train.y, 10),
-        "class_mixture": class_mixture_fit(train.x, train.y, 10, s["components"], seed),
+    models: dict[str, NaiveBayesPosterior | ClassMixture] = {
+        "naive_bayes": naive_bayes_fit(train.x, train.labels, 10),
+        "class_mixture": class_mixture_fit(train.x, train.labels, 10, s["components"], seed),
     }
-    blr = fit_logistic(train.x, train.y, classes=10)
+    blr = fit_logistic(train.x, train.labels, classes=10)
     means = train.x.mean(axis=0)
     table = []
     for j, rate in enumerate(s["rates"]):
-        scores = {m: [] for m in MODELS}
+        scores: dict[str, list[tuple[float, float]]] = {m: [] for m in MODELS}
         for r in range(s["masks"]):
             x = hide(test.x, rate, np.random.default_rng([seed, j, r]))
             pred = {m: models[m].predict_proba(x) for m in ("naive_bayes", "class_mixture")}
             pred["logistic"] = blr.predict_proba(mean_impute(x, means), seed=seed)
             for m in MODELS:
-                acc = float(np.mean(pred[m].argmax(axis=1) == test.y))
-                scores[m].append((acc, log_loss(pred[m], test.y)))
+                acc = float(np.mean(pred[m].argmax(axis=1) == test.labels))
+                scores[m].append((acc, log_loss(pred[m], test.labels)))
         for m in MODELS:
             acc, ll = np.mean(scores[m], axis=0)
             table.append(
@@ -155,8 +164,8 @@ def run_missing(*, size="small", seed=0, progress=None, **overrides) -> Analysis
     return AnalysisResult("missing", summary, table, figures, s)
 
 
-def _summary(table: list[dict], rates) -> dict:
-    out = {"rates": [rounded(r) for r in rates]}
+def _summary(table: list[dict], rates: Sequence[float]) -> dict:
+    out: dict[str, Any] = {"rates": [rounded(r) for r in rates]}
     for key in ("accuracy", "log_loss"):
         out[key] = {m: [r[key] for r in table if r["model"] == m] for m in MODELS}
     half = {r["model"]: r for r in table if r["missing"] == 0.5}

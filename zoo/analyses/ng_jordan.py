@@ -30,6 +30,8 @@ JSON contract (``AnalysisResult.to_json()``):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +64,9 @@ PRESETS = {
 NEAR = 0.01  # "near its final error": within one percentage point
 
 
-def load(name: str):
+def load(
+    name: str,
+) -> tuple[np.ndarray, np.ndarray, int, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
     """``(x, y, classes, binarise)`` of a dataset; ``binarise(x, train_idx)`` turns raw
     features into 0/1 using only the training items."""
     from zoo.data import digits
@@ -70,9 +74,9 @@ def load(name: str):
     if name in ("digits-3v8", "digits-10"):
         data = digits()
         if name == "digits-10":
-            return data.x, data.y, 10, _as_is
-        keep = np.isin(data.y, (3, 8))
-        return data.x[keep], (data.y[keep] == 8).astype(np.int32), 2, _as_is
+            return data.x, data.labels, 10, _as_is
+        keep = np.isin(data.labels, (3, 8))
+        return data.x[keep], (data.labels[keep] == 8).astype(np.int32), 2, _as_is
     if name == "breast-cancer":
         from sklearn.datasets import load_breast_cancer
 
@@ -81,16 +85,23 @@ def load(name: str):
     raise ZooError(f"unknown dataset {name!r}; expected some of {list(DATASETS)}")
 
 
-def _as_is(x, _train):
+def _as_is(x: np.ndarray, _train: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.int32)
 
 
-def _at_train_median(x, train):
-    return (x > np.median(x[train], axis=0)).astype(np.int32)
+def _at_train_median(x: np.ndarray, train: np.ndarray) -> np.ndarray:
+    binary: np.ndarray = (x > np.median(x[train], axis=0)).astype(np.int32)
+    return binary
 
 
 @one_blas_thread
-def run_ng_jordan(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
+def run_ng_jordan(
+    *,
+    size: str = "small",
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> AnalysisResult:
     """Learning curves of naive Bayes against Bayesian logistic regression.
 
     ``size="small"`` runs two binary datasets 4 times (seconds), ``"full"`` all three 20
@@ -128,12 +139,12 @@ def run_ng_jordan(*, size="small", seed=0, progress=None, **overrides) -> Analys
     return AnalysisResult("ng-jordan", out, table, figures, s)
 
 
-def _curve(name: str, k: int, s: dict, say) -> list[dict]:
+def _curve(name: str, k: int, s: dict, say: Callable[[str], None]) -> list[dict]:
     from ._logistic import fit_logistic, sklearn_logistic
 
     x_raw, y, classes, binarise = load(name)
-    errors = {"naive_bayes": [], "logistic": [], "sklearn": []}
-    used = None
+    errors: dict[str, list[list[float]]] = {"naive_bayes": [], "logistic": [], "sklearn": []}
+    used: list[int] = []  # set by every repeat (there are at least two)
     for r in range(s["repeats"]):
         rng = np.random.default_rng([s["seed"], k, r])
         train, test = split_indices(len(y), s["test_fraction"], rng)
@@ -142,7 +153,7 @@ def _curve(name: str, k: int, s: dict, say) -> list[dict]:
         used = [m for m in s["sizes"] if classes <= m < len(train)] + [len(train)]
         subsets = nested_subsets(ytr, used, rng, classes, stratify=bool(s["stratify"]))
         blr = fit_logistic(xtr, ytr, subsets, classes=classes, prior_scale=s["prior_scale"])
-        per = {key: [] for key in errors}
+        per: dict[str, list[float]] = {key: [] for key in errors}
         for i, idx in enumerate(subsets):
             nb = naive_bayes_fit(xtr[idx], ytr[idx], classes)
             per["naive_bayes"].append(error_rate(nb.predict_proba(xte), yte))

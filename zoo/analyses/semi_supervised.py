@@ -28,6 +28,8 @@ JSON contract:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +37,9 @@ from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import NaiveBayesPosterior, logsumexp, naive_bayes_fit, nested_subsets, softmax
 from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
+
+if TYPE_CHECKING:
+    import jax
 
 MODELS = ("mixture", "naive_bayes", "logistic")
 ALPHA = 2.0  # Beta(2, 2), Dirichlet(2): the MAP is add-one smoothing
@@ -44,7 +49,7 @@ PRESETS = {
 }
 
 
-def program(x, y, labelled, classes: int):
+def program(x: jax.Array, y: jax.Array, labelled: jax.Array, classes: int) -> None:
     """The NumPyro program: priors, then per item ``log p(y_n, x_n)`` if labelled and
     ``log sum_k p(k, x_n)`` if not (``y`` is ignored where ``labelled`` is False)."""
     import jax
@@ -60,12 +65,16 @@ def program(x, y, labelled, classes: int):
     numpyro.factor("loglik", jnp.where(labelled, seen, jax.nn.logsumexp(joint, axis=1)).sum())
 
 
-def objective(x, y, labelled, pi, theta) -> float:
+def objective(
+    x: np.ndarray, y: np.ndarray, labelled: np.ndarray, pi: np.ndarray, theta: np.ndarray
+) -> float:
     """The log posterior EM climbs, up to the priors' normalising constants."""
     return _objective(NaiveBayesPosterior(pi, theta).log_joint(x), y, labelled, pi, theta)
 
 
-def _objective(joint, y, labelled, pi, theta) -> float:
+def _objective(
+    joint: np.ndarray, y: np.ndarray, labelled: np.ndarray, pi: np.ndarray, theta: np.ndarray
+) -> float:
     ll = np.where(labelled, joint[np.arange(len(y)), y], logsumexp(joint)).sum()
     prior = (ALPHA - 1) * (np.log(pi).sum() + np.log(theta).sum() + np.log1p(-theta).sum())
     return float(ll + prior)
@@ -101,7 +110,13 @@ def semi_supervised_em(
 
 
 @one_blas_thread
-def run_semi_supervised(*, size="small", seed=0, progress=None, **overrides) -> AnalysisResult:
+def run_semi_supervised(
+    *,
+    size: str = "small",
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> AnalysisResult:
     """Accuracy against the number of labels: the semi-supervised mixture against logistic
     regression and naive Bayes on the labelled digits alone.
 
@@ -126,28 +141,28 @@ def run_semi_supervised(*, size="small", seed=0, progress=None, **overrides) -> 
     acc = {m: np.zeros((s["repeats"], len(s["labels"]))) for m in MODELS}
     for r in range(s["repeats"]):
         rng = np.random.default_rng([seed, r])
-        subsets = nested_subsets(train.y, s["labels"], rng, 10)
-        blr = fit_logistic(train.x, train.y, subsets, classes=10, pad_items=train.n_items)
+        subsets = nested_subsets(train.labels, s["labels"], rng, 10)
+        blr = fit_logistic(train.x, train.labels, subsets, classes=10, pad_items=train.n_items)
         for j, idx in enumerate(subsets):
             labelled = np.zeros(train.n_items, dtype=bool)
             labelled[idx] = True
-            mix, _ = semi_supervised_em(train.x, train.y, labelled, 10, s["max_iter"])
+            mix, _ = semi_supervised_em(train.x, train.labels, labelled, 10, s["max_iter"])
             pred = {
                 "mixture": mix.predict_proba(test.x),
-                "naive_bayes": naive_bayes_fit(train.x[idx], train.y[idx], 10).predict_proba(
+                "naive_bayes": naive_bayes_fit(train.x[idx], train.labels[idx], 10).predict_proba(
                     test.x
                 ),
                 "logistic": blr.predict_proba(test.x, j, seed=seed * 1000 + r),
             }
             for m in MODELS:
-                acc[m][r, j] = np.mean(pred[m].argmax(axis=1) == test.y)
+                acc[m][r, j] = np.mean(pred[m].argmax(axis=1) == test.labels)
         say(
             f"repeat {r + 1}/{s['repeats']}: {s['labels'][0]} labels: mixture "
             f"{acc['mixture'][r, 0]:.3f}, logistic {acc['logistic'][r, 0]:.3f}"
         )
     table = []
     for j, n in enumerate(s["labels"]):
-        row = {"labels": int(n)}
+        row: dict[str, Any] = {"labels": int(n)}
         row.update({m: rounded(acc[m][:, j].mean()) for m in MODELS})
         for m in ("mixture", "logistic"):
             row[f"{m}_se"] = rounded(acc[m][:, j].std(ddof=1) / math.sqrt(s["repeats"]))

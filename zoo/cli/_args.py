@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import get_family
 from ..options import given_options
+
+if TYPE_CHECKING:
+    from graphs import DAG
+
+    from ..models import FamilySpec
 
 #: the family options, as ``argparse`` dests
 OPTION_NAMES = ("n", "classes", "order", "grid", "conditional", "hidden", "network", "bif")
 
 
-def int_at_least(low: int, what: str):
+class Subparsers(Protocol):
+    """What a command's ``add_parser`` uses of ``ArgumentParser.add_subparsers()``."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
+
+
+def int_at_least(low: int, what: str) -> Callable[[str], int]:
     """An ``argparse`` type: an integer >= ``low``; ``what`` names the flag in errors."""
 
     def parse(text: str) -> int:
@@ -26,7 +39,7 @@ def int_at_least(low: int, what: str):
     return parse
 
 
-def positive_float(what: str):
+def positive_float(what: str) -> Callable[[str], float]:
     """An ``argparse`` type: a finite number > 0."""
 
     def parse(text: str) -> float:
@@ -55,12 +68,12 @@ def add_family_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bif", metavar="FILE", help="a BIF file")
 
 
-def given(spec, args: argparse.Namespace) -> dict:
+def given(spec: FamilySpec, args: argparse.Namespace) -> dict:
     """The family options on the command line, checked against the family."""
     return given_options(spec, {k: getattr(args, k) for k in OPTION_NAMES})
 
 
-def build(family: str, args: argparse.Namespace):
+def build(family: str, args: argparse.Namespace) -> tuple[FamilySpec, DAG, dict]:
     """(spec, DAG, options) of ``family`` with the options on the command line."""
     spec = get_family(family)
     options = given(spec, args)

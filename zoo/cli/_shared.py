@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphs.files import writable_folder
 
 from ..errors import ZooError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..programs import BoundProgram
 
 
 def note(message: str) -> None:
@@ -22,7 +28,7 @@ def warn(diagnostics: dict) -> None:
         note(f"zoo: warning: {line}")
 
 
-def save(fig, path: str) -> None:
+def save(fig: Figure, path: str) -> None:
     import graphs
 
     out = graphs.save_figure(fig, path)
@@ -40,7 +46,7 @@ def check_figure_path(path: str) -> None:
     check_out(str(Path(path).parent))
 
 
-def load_bound(spec: str, data_path: str | None):
+def load_bound(spec: str, data_path: str | None) -> BoundProgram:
     """The user's program with its data bound; every check runs before any compile."""
     from ..programs import bind, load_program, read_data
 

@@ -3,14 +3,20 @@ JAX up before it runs."""
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 
-def add_parser(sub) -> None:
+if TYPE_CHECKING:
+    from ._args import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
     from ..analyses.cli import add_parser as add_analyze
 
     add_analyze(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     from .. import setup
     from ..analyses.cli import run as run_analysis
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import ZooError
-from ._args import int_at_least
+from ._args import Subparsers, int_at_least
 from ._shared import check_out, note
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("compare", help="fit every family: one table and an HTML report")
     p.add_argument(
         "--data",
@@ -32,13 +34,13 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print results.json instead of the table")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     from ..data import digits_split, load_data
 
     out = check_out(args.out)
     if args.data == "digits":
         train, test = digits_split()
-        info = {"train": "digits", "split": "fixed digits split"}
+        info: dict[str, str | int] = {"train": "digits", "split": "fixed digits split"}
     else:
         train, test = load_data(args.data, None, seed=args.seed).split(0.2, seed=0)
         info = {"train": train.source, "split": "a seeded 20 percent split, seed 0"}

@@ -3,13 +3,14 @@ separator."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from ..errors import ZooError
-from ._args import add_family_options, build
+from ._args import Subparsers, add_family_options, build
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("dsep", help="are X and Y d-separated given Z?")
     p.add_argument(
         "names",
@@ -22,7 +23,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _family_and_nodes(args) -> tuple[str, list[str]]:
+def _family_and_nodes(args: argparse.Namespace) -> tuple[str, list[str]]:
     names = list(args.names)
     if args.network or args.bif:
         family = "bayesnet"
@@ -37,7 +38,7 @@ def _family_and_nodes(args) -> tuple[str, list[str]]:
     return family, names
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     import graphs
 
     family, (x, y) = _family_and_nodes(args)

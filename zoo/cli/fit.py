@@ -7,15 +7,20 @@ Every check on the data and options runs before JAX is imported.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..models import FAMILIES, get_family, methods
 from ..options import family_options
-from ._args import add_family_options, given, int_at_least, positive_float
+from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note, warn
 
+if TYPE_CHECKING:
+    from ..data import Dataset
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("fit", help="fit a family to data: its card with diagnostics and score")
     p.add_argument(
         "family",
@@ -57,7 +62,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
-def _note_constant(train) -> None:
+def _note_constant(train: Dataset) -> None:
     same = (train.x == train.x[:1]).all(axis=0)
     constant = [n for n, c in zip(train.names, same, strict=True) if c]
     if constant:
@@ -67,7 +72,7 @@ def _note_constant(train) -> None:
         note(f"note: constant in the training data (their posteriors rest on one value): {shown}")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     from ..programs import is_program_spec
 
     if is_program_spec(args.family):

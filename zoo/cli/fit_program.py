@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ..errors import ZooError
@@ -11,7 +12,7 @@ from ._shared import check_out, load_bound, note, warn
 _FAMILY_ONLY = ("test", "guide", "batch_size")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     from .. import save, setup
     from ..assess import fit_card
     from ..card import format_card

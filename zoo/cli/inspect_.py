@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
-from ._args import int_at_least
+from ._args import Subparsers, int_at_least
 from ._shared import check_figure_path, load_bound, save
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("inspect", help="the structure card of your own NumPyro program")
     p.add_argument("program", metavar="FILE.py:FUNCTION", help="the program to read")
     p.add_argument(
@@ -30,7 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     import graphs
 
     from ..inspection import card, format_card

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from typing import TYPE_CHECKING
 
 from ..models import FAMILIES
 
+if TYPE_CHECKING:
+    from ._args import Subparsers
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("list", help="the families, their factorisations and parameter formulas")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     rows = [
         {
             "name": s.name,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from ..models import FAMILIES
-from ._args import add_family_options, build
+from ._args import Subparsers, add_family_options, build
 from ._shared import save
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("show", help="a family's structure card")
     p.add_argument("family", metavar="FAMILY", help=f"one of {', '.join(FAMILIES)}")
     add_family_options(p)
@@ -26,7 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     import graphs
 
     from ..card import format_card, structure_card

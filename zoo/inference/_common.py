@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Collection
+from typing import Any
 
 import numpy as np
 
 from ..errors import ZooError
 
 
-def check_choice(value: str, allowed, what: str) -> None:
+def check_choice(value: str, allowed: Collection[str], what: str) -> None:
     """``ValueError`` naming the choices unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise ZooError(f"Unknown {what} {value!r}; expected one of {list(allowed)}")
 
 
-def check_positive(**values) -> None:
+def check_positive(**values: Any) -> None:
     """``ValueError`` unless every value is a positive int."""
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
@@ -45,14 +47,14 @@ def check_memory(params: int, total_draws: int, items: int) -> None:
         )
 
 
-def check_budget(chains, warmup, draws, steps, target_accept) -> None:
+def check_budget(chains: Any, warmup: Any, draws: Any, steps: Any, target_accept: float) -> None:
     """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
     check_positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
     if not 0 < target_accept < 1:
         raise ZooError(f"target_accept must be in (0, 1), got {target_accept}")
 
 
-def progress_printer(what: str):
+def progress_printer(what: str) -> Callable[[int, int], None]:
     """A ``progress(done, total)`` callback that rewrites one line on standard error."""
 
     def show(done: int, total: int) -> None:

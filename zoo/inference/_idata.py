@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax
 from ..data import Dataset
+
+if TYPE_CHECKING:
+    from arviz import InferenceData
+
+    from ..models._base import Family
+    from ._target import ProgramTarget, Target
 
 #: the seconds key of each method's own work, beside compile and log_likelihood (a trained
 #: family's other methods: "training")
@@ -21,35 +28,56 @@ PHASES = {"nuts": "warmup_and_sampling", "svi": "optimisation", "exact": "sampli
 class FitResult:
     """A fitted model: the ``InferenceData``, the settings and the seconds spent."""
 
-    model: object
+    model: Family | ProgramTarget
     method: str
-    idata: object
-    seconds: dict
-    settings: dict
+    idata: InferenceData
+    seconds: dict[str, float]
+    settings: dict[str, Any]
     data: Dataset | None
     elbo: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def draws(self) -> dict[str, jnp.ndarray]:
         """Posterior draws of every site, chains and draws merged into one leading axis."""
-        post = self.idata.posterior
+        post = self.idata["posterior"]
         return {
-            k: jnp.asarray(v.values.reshape(-1, *v.shape[2:])) for k, v in post.data_vars.items()
+            str(k): jnp.asarray(v.values.reshape(-1, *v.shape[2:]))
+            for k, v in post.data_vars.items()
         }
+
+    @property
+    def family_model(self) -> Family:
+        """``model`` as the family model it is (``TypeError`` for a program's fit)."""
+        from ..models._base import Family
+
+        if not isinstance(self.model, Family):
+            raise TypeError(f"this is a fit of a program, not of a family: {self.model!r}")
+        return self.model
+
+    def invariants(self) -> dict[str, Any] | None:
+        """The permutation-invariant quantities of the draws when the model is judged on them
+        (``invariant_only``: labels can swap), else ``None``."""
+        from ..models._base import Family
+
+        if not self.model.invariant_only:
+            return None
+        # only families set invariant_only, and a family's fit keeps its data
+        assert isinstance(self.model, Family) and self.data is not None
+        return self.model.invariants(self.draws(), self.data)
 
 
 def build(
-    target,
+    target: Target,
     method: str,
-    flat: dict,
+    flat: dict[str, Any],
     chains: int,
-    clock: dict,
-    settings: dict,
+    clock: dict[str, float],
+    settings: dict[str, Any],
     *,
-    stats: dict | None = None,
-    key=None,
-    elbo=None,
-    extra: dict | None = None,
+    stats: dict[str, Any] | None = None,
+    key: Any = None,
+    elbo: np.ndarray | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> FitResult:
     """The :class:`FitResult` of ``target`` from ``(chains x draws, ...)`` draws ``flat``;
     ``clock`` timed the method, and the seconds add what this takes (the pointwise
@@ -62,7 +90,7 @@ def build(
         observed = target.observed_data()
     total = len(next(iter(post.values())))
 
-    def split(v):
+    def split(v: Any) -> np.ndarray:
         return np.asarray(v).reshape(chains, total // chains, *np.shape(v)[1:])
 
     with warnings.catch_warnings():

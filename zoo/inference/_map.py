@@ -4,17 +4,28 @@ the SVI result a MAP guide would give, and the MAP fit that carries a learning c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import _jax
 from ..data import Dataset
-from ..models._base import as_numpy
+from ..models._base import MapFits, as_numpy
 from ._idata import FitResult, build
 from ._target import FamilyTarget
 
+if TYPE_CHECKING:
+    from ..models._base import Model
 
-def map_result(model, data: Dataset, point: dict, elbo, settings: dict, clock: dict) -> FitResult:
+
+def map_result(
+    model: Model,
+    data: Dataset,
+    point: dict[str, Any],
+    elbo: Any,
+    settings: dict[str, Any],
+    clock: dict[str, float],
+) -> FitResult:
     """A MAP point found outside :func:`zoo.fit.fit` (e.g. by ``map_fits``) as an SVI result
     with a MAP guide: ``chains x draws`` copies of the point, as the Delta guide draws."""
     n = settings["chains"] * settings["draws"]
@@ -25,7 +36,7 @@ def map_result(model, data: Dataset, point: dict, elbo, settings: dict, clock: d
 
 
 def map_fit(
-    model,
+    model: Model,
     data: Dataset,
     sizes: Sequence[int],
     *,
@@ -41,6 +52,7 @@ def map_fit(
     import jax
 
     sizes = [int(m) for m in sizes]
+    assert isinstance(model, MapFits)  # callers ask only families that have map_fits
     with _jax.stopwatch() as clock:
         params, losses = model.map_fits(
             data,

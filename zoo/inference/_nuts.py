@@ -4,14 +4,22 @@ calibration ranks, and the fit :func:`zoo.fit.fit` returns."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
 from .. import _jax
 from ._common import progress_printer
 from ._idata import FitResult, build
 
+if TYPE_CHECKING:
+    from ..nuts import Stats
+    from ._target import Target
+
 
 def nuts_draws(
-    target,
-    key,
+    target: Target,
+    key: Any,
     *,
     chains: int,
     warmup: int,
@@ -19,7 +27,7 @@ def nuts_draws(
     target_accept: float,
     seed: int = 0,
     progress: bool = False,
-):
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Stats]:
     """``(draws, sample_stats, zoo.nuts.Stats)``: draws ``(chains, draws, ...)`` per site,
     the sampler statistics under ArviZ's names with the log density's offset added back."""
     from .. import nuts
@@ -40,7 +48,7 @@ def nuts_draws(
     return samples, nuts.arviz_stats(extra, offset), info
 
 
-def nuts_fit(target, key, settings: dict, progress: bool) -> FitResult:
+def nuts_fit(target: Target, key: Any, settings: dict[str, Any], progress: bool) -> FitResult:
     """NUTS with ``settings`` (chains, warmup, draws, target_accept, seed)."""
     with _jax.stopwatch() as clock:
         samples, stats, info = nuts_draws(

@@ -4,18 +4,25 @@ Adam and ``Trace_ELBO``, run by :class:`SviRunner`, the one compiled optimisatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _jax
 from ..models._base import as_numpy
 from ._common import check_choice, progress_printer
 from ._idata import FitResult, build
 
+if TYPE_CHECKING:
+    from ._target import Target
+
 GUIDES = ("normal", "map", "lowrank")
 
 
-def make_guide(name: str, program, **options):
+def make_guide(name: str, program: Callable[..., Any], **options: Any) -> Any:
     """The autoguide called ``name`` in :data:`GUIDES` for ``program``."""
     from numpyro.infer import autoguide
 
@@ -28,7 +35,7 @@ def make_guide(name: str, program, **options):
     return guides[name](program, **options)
 
 
-def _split(kwargs: dict) -> tuple[dict, dict]:
+def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Array arguments (the compiled loop's inputs) apart from the rest (fixed into it)."""
     from ..nuts import _is_data
 
@@ -46,15 +53,23 @@ class SviRunner:
     they run op by op, as ``svi.run``'s callers draw (the numbers differ in the last bit).
     """
 
-    def __init__(self, program, guide, learning_rate: float, steps: int, *, jit_draws=False):
+    def __init__(
+        self,
+        program: Callable[..., Any],
+        guide: Any,
+        learning_rate: float,
+        steps: int,
+        *,
+        jit_draws: bool = False,
+    ) -> None:
         from numpyro.infer import SVI, Trace_ELBO
         from numpyro.optim import Adam
 
         self.guide, self.steps, self.jit_draws = guide, steps, jit_draws
         self.svi = SVI(program, guide, Adam(learning_rate), Trace_ELBO())
-        self._compiled: dict = {}
+        self._compiled: dict[tuple[Any, ...], Any] = {}
 
-    def _loop(self, fixed: dict):
+    def _loop(self, fixed: dict[str, Any]) -> Any:
         name = ("loop", repr(sorted(fixed.items())))
         if name not in self._compiled:
             svi = self.svi
@@ -68,24 +83,28 @@ class SviRunner:
             self._compiled[name] = jax.jit(loop, static_argnums=2)
         return self._compiled[name]
 
-    def run(self, key, kwargs: dict, progress=None):
+    def run(
+        self, key: Any, kwargs: dict[str, Any], progress: Callable[[int, int], None] | None = None
+    ) -> tuple[dict[str, Any], Any]:
         """``(params, losses)`` after ``steps`` Adam steps from ``svi.init(key)``;
         ``progress(done, total)`` is called between blocks."""
         data, fixed = _split(kwargs)
         loop = self._loop(fixed)
         state = self.svi.init(key, **kwargs)
         block = self.steps if progress is None else max(self.steps // 20, 1)
-        losses, done = [], 0
+        parts, done = [], 0
         while done < self.steps:
             state, part = loop(state, data, min(block, self.steps - done))
-            losses.append(part)
+            parts.append(part)
             done += len(part)
             if progress is not None:
                 progress(done, self.steps)
-        losses = losses[0] if len(losses) == 1 else jnp.concatenate(losses)
+        losses = parts[0] if len(parts) == 1 else jnp.concatenate(parts)
         return self.svi.get_params(state), losses
 
-    def draw(self, key, params, n: int, kwargs: dict) -> dict:
+    def draw(
+        self, key: Any, params: dict[str, Any], n: int, kwargs: dict[str, Any]
+    ) -> dict[str, np.ndarray]:
         """``n`` draws of every site from the guide at ``params``, as NumPy arrays."""
         data, fixed = _split(kwargs)
         if not self.jit_draws:
@@ -103,7 +122,7 @@ class SviRunner:
         return {k: as_numpy(v) for k, v in post.items()}
 
 
-def svi_fit(target, key, settings: dict, progress: bool) -> FitResult:
+def svi_fit(target: Target, key: Any, settings: dict[str, Any], progress: bool) -> FitResult:
     """SVI with ``settings`` (steps, guide, learning_rate, batch_size, seed, chains x draws
     draws from the guide)."""
     full = target.svi_kwargs()

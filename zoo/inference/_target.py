@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -17,19 +17,32 @@ from ..errors import ZooError
 from ..models._base import Model, as_numpy
 from ._common import check_memory
 
+if TYPE_CHECKING:
+    from ..models import Conjugate
+    from ..programs import BoundProgram
+
 
 class Target(Protocol):
-    """What the driver needs of what it fits."""
+    """What the driver needs of what it fits (read-only, so a target may narrow the types)."""
 
-    name: str  # shown in the progress line
-    model: Any  # what FitResult.model holds: diagnostics read its program, invariant_only
-    data: Dataset | None  # what FitResult.data holds
-    program: Callable
-    methods: tuple[str, ...]
-    default_method: str
-    default_guide: str
-    batches: bool  # takes batch_size (and its SVI settings record it)
-    dims: dict | None  # ArviZ dims of the log-likelihood group
+    @property
+    def name(self) -> str: ...  # shown in the progress line
+    @property
+    def model(self) -> Model | ProgramTarget: ...  # FitResult.model: its program, invariant_only
+    @property
+    def data(self) -> Dataset | None: ...  # what FitResult.data holds
+    @property
+    def program(self) -> Callable[..., Any]: ...
+    @property
+    def methods(self) -> tuple[str, ...]: ...
+    @property
+    def default_method(self) -> str: ...
+    @property
+    def default_guide(self) -> str: ...
+    @property
+    def batches(self) -> bool: ...  # takes batch_size (and its SVI settings record it)
+    @property
+    def dims(self) -> dict[str, list[str]] | None: ...  # ArviZ dims of the log-likelihood group
 
     def check(self, total_draws: int) -> None:
         """``ValueError`` for data the program cannot fit, or draws that would not fit in
@@ -53,7 +66,7 @@ class Target(Protocol):
     def guide_options(self, seed: int) -> dict:
         """Keyword arguments for the autoguide (an initialisation, say)."""
 
-    def posterior(self, flat: dict, key) -> dict:
+    def posterior(self, flat: dict[str, Any], key: Any) -> dict[str, Any]:
         """The posterior group's sites, from ``(draws, ...)`` draws (``key`` for any site
         computed from them)."""
 
@@ -64,12 +77,14 @@ class Target(Protocol):
         """The observed_data group."""
 
 
-def check_exact(model) -> None:
-    """``ValueError`` unless ``model`` draws its posterior exactly (conjugate families)."""
+def check_exact(model: Model) -> Conjugate:
+    """``model`` as a :class:`Conjugate`; ``ValueError`` unless it draws its posterior exactly
+    (conjugate families)."""
     from ..models import Conjugate
 
     if not isinstance(model, Conjugate):
         raise ZooError(f"method 'exact' needs a conjugate family; {model.family!r} is not one")
+    return model
 
 
 class FamilyTarget:
@@ -109,11 +124,11 @@ class FamilyTarget:
     def guide_options(self, seed: int) -> dict:
         return self.model.guide_options(self.data, seed)
 
-    def exact_draws(self, key, n: int) -> dict:
-        check_exact(self.model)
-        return {k: as_numpy(v) for k, v in self.model.exact_draws(self.data, key, n).items()}
+    def exact_draws(self, key: Any, n: int) -> dict[str, np.ndarray]:
+        model = check_exact(self.model)
+        return {k: as_numpy(v) for k, v in model.exact_draws(self.data, key, n).items()}
 
-    def posterior(self, flat: dict, key) -> dict:
+    def posterior(self, flat: dict[str, Any], key: Any) -> dict[str, Any]:
         sites = self.model.param_sites() | self.model.auxiliary_sites()
         return {k: v for k, v in flat.items() if k in sites}
 
@@ -141,7 +156,7 @@ class ProgramTarget:
     dims = None
     data = None
 
-    def __init__(self, bound) -> None:
+    def __init__(self, bound: BoundProgram) -> None:
         self.bound = bound
         self.name = bound.name
         self.program = bound.fn
@@ -162,13 +177,17 @@ class ProgramTarget:
     def reference_draws(self, seed: int) -> None:
         return None
 
-    def svi_kwargs(self) -> dict:
+    def svi_kwargs(self) -> dict[str, Any]:
         return self.bound.kwargs
 
     def guide_options(self, seed: int) -> dict:
         return {}
 
-    def posterior(self, flat: dict, key) -> dict:
+    def minibatch(self, kwargs: dict, batch_size: int) -> dict:
+        # fit refuses batch_size first (batches is False); here for the protocol's sake
+        raise ZooError(f"batch_size applies to the zoo's families, not to {self.name}")
+
+    def posterior(self, flat: dict[str, Any], key: Any) -> dict[str, Any]:
         """Latent and deterministic sites; deterministic ones the draws lack (a guide's)
         are computed from the latent draws."""
         from numpyro.infer import Predictive
@@ -211,7 +230,7 @@ class ProgramTarget:
         data = {k: v for k, v in bound.kwargs.items() if _is_data(v)}
         fixed = {k: v for k, v in bound.kwargs.items() if k not in data}
 
-        def run(data):
+        def run(data: dict[str, Any]) -> dict[str, Any]:
             seeded = handlers.substitute(
                 handlers.seed(bound.fn, jax.random.PRNGKey(0)), substitute_fn=init_to_sample
             )
@@ -221,7 +240,7 @@ class ProgramTarget:
         return {n: np.asarray(v) for n, v in jax.jit(run)(data).items()}
 
 
-def as_target(target, data: Dataset | None) -> FamilyTarget | ProgramTarget:
+def as_target(target: Model | BoundProgram, data: Dataset | None) -> FamilyTarget | ProgramTarget:
     """The :class:`Target` for a family model and its data, or for a bound program."""
     from ..programs import BoundProgram
 

@@ -52,7 +52,9 @@ def register(spec: FamilySpec, *, replace: bool = False) -> FamilySpec:
         raise TypeError(f"family {spec.name!r}: model must be a zoo.models.Family subclass")
     if spec.name in _REGISTRY and not replace:
         raise ZooError(f"family {spec.name!r} is already registered")
-    taken = {r.name: s.name for s in _REGISTRY.values() if s.name != spec.name for r in s.rows}
+    taken = {
+        r.name: s.name for s in _REGISTRY.values() if s.name != spec.name for r in s.rows or ()
+    }
     for row in spec.rows or ():
         if row.name in taken:
             raise ZooError(
@@ -99,6 +101,8 @@ def model_options(spec: FamilySpec) -> set[str]:
     import inspect
 
     make = spec.make or spec.model
+    if make is None:
+        raise TypeError(f"family {spec.name!r} has no model")
     params = inspect.signature(make).parameters
     return set(spec.options) | {
         p

@@ -23,7 +23,7 @@ This module imports no JAX: the family modules are read by ``zoo list`` and ``zo
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -166,7 +166,7 @@ class Family(abc.ABC):
 
     # -- the program and what follows from draws --------------------------------------------
     @abc.abstractmethod
-    def program(self, **kwargs: Any) -> None:
+    def program(self, *args: Any, **kwargs: Any) -> None:
         """The NumPyro program, conditioned by :meth:`program_kwargs`."""
 
     @abc.abstractmethod
@@ -241,6 +241,7 @@ class MapFits(abc.ABC):
         sizes: Sequence[int],
         *,
         steps: int,
+        learning_rate: float = 0.01,
         seed: int = 0,
         return_losses: bool = False,
     ) -> Any:
@@ -298,7 +299,7 @@ class Trained(abc.ABC):
 Model = Family
 
 
-def chunked(fn: Any, draws: Draws, size: int = 64) -> Any:
+def chunked(fn: Callable[[Draws], Any], draws: Draws, size: int = 64) -> jax.Array:
     """Apply ``fn`` to draws in chunks along the leading axis, bounding memory."""
     n = len(next(iter(draws.values())))
     parts = [fn({k: v[i : i + size] for k, v in draws.items()}) for i in range(0, n, size)]

@@ -62,7 +62,7 @@ def em(
         raise ZooError(f"alpha must be > 0, got {alpha}")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    best = None
+    best: EMResult | None = None
     # the products are small: threaded BLAS only contends (50x slower on a busy machine)
     with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(max(1, restarts)):
@@ -70,10 +70,11 @@ def em(
             sol = _em_run(x, resp, alpha, max_iter, tol)
             if best is None or sol.log_post > best.log_post:
                 best = sol
+    assert best is not None  # max(1, restarts) runs at least once
     return replace(best, seconds=time.perf_counter() - start)
 
 
-def _em_run(x, resp, alpha, max_iter, tol) -> EMResult:
+def _em_run(x: np.ndarray, resp: np.ndarray, alpha: float, max_iter: int, tol: float) -> EMResult:
     prev = -np.inf
     iterations, converged = 0, False
     while iterations < max_iter and not converged:
@@ -95,13 +96,14 @@ def _em_run(x, resp, alpha, max_iter, tol) -> EMResult:
     return EMResult(pi, theta, log_lik, log_post, iterations, converged)
 
 
-def _np_joint(x, pi, theta):
+def _np_joint(x: np.ndarray, pi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     theta = np.clip(theta, FLOOR, 1 - FLOOR)
     log_1mt = np.log1p(-theta)
-    return np.log(pi) + x @ (np.log(theta) - log_1mt).T + log_1mt.sum(axis=1)
+    out: np.ndarray = np.log(pi) + x @ (np.log(theta) - log_1mt).T + log_1mt.sum(axis=1)
+    return out
 
 
-def _np_log_prior(pi, theta, alpha) -> float:
+def _np_log_prior(pi: np.ndarray, theta: np.ndarray, alpha: float) -> float:
     """Log density of Dirichlet(alpha) x Beta(alpha, alpha) at (pi, theta), normalised."""
     K = len(pi)
     lp = math.lgamma(K * alpha) - K * math.lgamma(alpha) + (alpha - 1) * np.log(pi).sum()
@@ -112,4 +114,5 @@ def _np_log_prior(pi, theta, alpha) -> float:
 
 def mixture_log_lik(x: np.ndarray, pi: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """``(items,)`` log p(x_n) of a Bernoulli mixture, in numpy (float64)."""
-    return np_logsumexp(_np_joint(np.asarray(x, dtype=np.float64), pi, theta), axis=1)
+    out: np.ndarray = np_logsumexp(_np_joint(np.asarray(x, dtype=np.float64), pi, theta), axis=1)
+    return out

@@ -8,6 +8,7 @@ JAX, NumPyro and optax are imported on first use (:mod:`zoo._lazy`), as in the f
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +57,21 @@ def _distribution() -> type:
     return AutoregressiveBernoulli
 
 
-def _positive_int(**values) -> None:
+def _positive_int(**values: Any) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
             raise ZooError(f"{name} must be a positive int, got {v!r}")
 
 
 @jit(static_argnums=(0, 4, 5))
-def _map_adam(model, x, masks, init, steps: int, lr: float):
+def _map_adam(
+    model: Autoregressive,
+    x: jax.Array,
+    masks: jax.Array,
+    init: dict[str, jax.Array],
+    steps: int,
+    lr: float,
+) -> tuple[dict[str, jax.Array], jax.Array]:
     """Adam (optax) on the negative log joint of the masked items, every mask under one
     ``vmap``: ``(params, losses)`` with a leading mask axis."""
     import optax
@@ -88,10 +96,11 @@ def _map_adam(model, x, masks, init, steps: int, lr: float):
         (params, _), losses = jax.lax.scan(step, (init, adam.init(init)), None, length=steps)
         return params, losses
 
-    return jax.vmap(one)(masks)
+    fitted: tuple[dict[str, jax.Array], jax.Array] = jax.vmap(one)(masks)
+    return fitted
 
 
-def _permutation(ordering, n: int) -> list[int]:
+def _permutation(ordering: Sequence[int], n: int) -> list[int]:
     order = [int(i) for i in ordering]
     if sorted(order) != list(range(n)):
         raise ZooError(f"ordering must be a permutation of range({n}), got {list(ordering)}")
@@ -136,6 +145,12 @@ class MaskedNet:
     """The network of an ``Autoregressive`` model: the free weights' layout, the dense masked
     weights of one draw, the logits, log p(x) and ancestral sampling. The model sets ``n``,
     ``conditional``, ``direct``, ``activation`` and ``orderings`` before ``_lay_out``."""
+
+    n: int
+    conditional: str
+    direct: bool
+    activation: str
+    orderings: np.ndarray  # (K, n): the variable at each step of each ordering
 
     def _lay_out(self, layers: list[tuple[str, float, np.ndarray | int]]) -> None:
         """Sites, prior scales and scatter indices from ``(site, scale, masks or size)``."""
@@ -216,4 +231,5 @@ class MaskedNet:
             bit = (u[rows, d] < jax.nn.sigmoid(lg[rows, d])).astype(x.dtype)
             return x.at[rows, d].set(bit)
 
-        return jax.lax.fori_loop(0, self.n, step, jnp.zeros((m, self.n), jnp.float32))
+        x: jax.Array = jax.lax.fori_loop(0, self.n, step, jnp.zeros((m, self.n), jnp.float32))
+        return x

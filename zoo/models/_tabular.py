@@ -21,7 +21,7 @@ import graphs
 from graphs import DAG
 
 from .._lazy import dist, jax, jit, jnp, numpyro
-from ..data import Dataset
+from ..data import Dataset, finite_card
 from ..errors import ZooError
 from ._base import Conjugate, Draws, Family, as_numpy, chunked, pick_draws
 
@@ -47,14 +47,14 @@ class TabularModel(Family, Conjugate, abstract=True):
             raise ZooError(f"alpha (the Dirichlet concentration) must be > 0, got {alpha}")
         self.alpha = float(alpha)
         nodes = dag.nodes
-        self.cards = sorted({dag.card(n) for n in nodes})
+        self.cards = sorted({finite_card(dag, n) for n in nodes})
         self._rows: dict[str, tuple[int, int]] = {}  # node -> (row offset in its group, configs)
         self._strides: dict[str, np.ndarray] = {}
         size = dict.fromkeys(self.cards, 0)
         for n in nodes:
-            pcards = [dag.card(p) for p in dag.parents(n)]
+            pcards = [finite_card(dag, p) for p in dag.parents(n)]
             configs = math.prod(pcards)
-            c = dag.card(n)
+            c = finite_card(dag, n)
             self._rows[n] = (size[c], configs)
             size[c] += configs
             # C order over parents, so a CPD of shape (card, *parent_cards) reshapes directly
@@ -179,7 +179,7 @@ class TabularModel(Family, Conjugate, abstract=True):
         seen: dict[str, jnp.ndarray] = {}
         with numpyro.plate("items", n):
             for node in self.dag.topological_order():
-                c = self.dag.card(node)
+                c = finite_card(self.dag, node)
                 offset, _ = self._rows[node]
                 config = self._config(node, seen, n)
                 obs = None if values is None else values[:, self._col[node]]
@@ -212,11 +212,13 @@ class TabularModel(Family, Conjugate, abstract=True):
         label = self.label
         if label is None:
             raise ZooError(f"{self.family} has no label variable")
-        filled = data if data.y is not None else _with_dummy_labels(data, self.dag.card(label))
+        filled = (
+            data if data.y is not None else _with_dummy_labels(data, finite_card(self.dag, label))
+        )
         values = self.full_values(filled)
         col = self._col[label]
         per_state = []
-        for k in range(self.dag.card(label)):
+        for k in range(finite_card(self.dag, label)):
             values[:, col] = k
             per_state.append(self._log_joint(draws, values))
         return jnp.stack(per_state, axis=-1)
@@ -239,21 +241,23 @@ class TabularModel(Family, Conjugate, abstract=True):
         out = {}
         for n in self.dag.nodes:
             offset, configs = self._rows[n]
-            c = self.dag.card(n)
+            c = finite_card(self.dag, n)
             table = probs[c][offset : offset + configs].T
-            out[n] = table.reshape(c, *(self.dag.card(p) for p in self.dag.parents(n)))
+            out[n] = table.reshape(c, *(finite_card(self.dag, p) for p in self.dag.parents(n)))
         return out
 
     def sample(self, draws: Draws, key: jax.Array, n: int) -> np.ndarray:
         return self._ancestral(pick_draws(draws, key, n), jax.random.fold_in(key, 1), n)[0]
 
-    def _ancestral(self, draws: Draws, key: jax.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _ancestral(
+        self, draws: Draws, key: jax.Array, n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         probs = self.group_probs(draws)  # one draw per item
-        values = {}
+        values: dict[str, jax.Array] = {}
         for i, node in enumerate(self.dag.topological_order()):
             offset, _ = self._rows[node]
             config = self._config(node, values, n)
-            p = probs[self.dag.card(node)][jnp.arange(n), offset + config]
+            p = probs[finite_card(self.dag, node)][jnp.arange(n), offset + config]
             values[node] = jax.random.categorical(jax.random.fold_in(key, i), jnp.log(p))
         x = np.stack([as_numpy(values[v]) for v in self.observed], axis=1)
         labels = self.dag.with_role("label")
@@ -281,7 +285,7 @@ class TabularModel(Family, Conjugate, abstract=True):
         data = Dataset(
             x,
             self.observed,
-            tuple(self.dag.card(v) for v in self.observed),
+            tuple(finite_card(self.dag, v) for v in self.observed),
             y,
             self.dag.card(labels[0]) if labels else None,
             source=f"simulated {self.family}",
@@ -340,8 +344,8 @@ class TabularModel(Family, Conjugate, abstract=True):
 
 
 @jit(static_argnums=0)
-def _log_joint(cards: tuple, idx, draws):
-    total = 0.0
+def _log_joint(cards: tuple[int, ...], idx: dict[int, jax.Array], draws: Draws) -> jax.Array:
+    total: float | jax.Array = 0.0
     for c in cards:
         if c == 2:
             t = draws["theta"]
@@ -350,7 +354,7 @@ def _log_joint(cards: tuple, idx, draws):
             lp = jnp.log(jnp.clip(draws[site_name(c)], 1e-30))
         flat = lp.reshape(lp.shape[0], -1)
         total = total + flat[:, idx[c]].sum(axis=-1)
-    return total
+    return jnp.asarray(total)  # an array already (cards is never empty); for the checker
 
 
 def _with_dummy_labels(data: Dataset, card: int) -> Dataset:

@@ -133,10 +133,11 @@ class Autoregressive(Family, MapFits, MaskedNet):
         # (site, prior scale, stacked masks (K, fan_in, fan_out), or the size of a bias)
         layers: list[tuple[str, float, np.ndarray | int]] = []
         if conditional == "neural":
-            per = [graphs.made_masks(n, self.hidden, o) for o in orders]
+            width = int(hidden)  # self.hidden, known here not to be None
+            per = [graphs.made_masks(n, width, o) for o in orders]
             layers += [
                 ("w_hidden", self.prior_scale, np.stack([m[0][0] for m in per])),
-                ("b_hidden", self.bias_scale, self.hidden),
+                ("b_hidden", self.bias_scale, width),
                 ("w_out", self.prior_scale, np.stack([m[0][1] for m in per])),
             ]
             direct_masks = np.stack([m[1] for m in per])
@@ -181,7 +182,7 @@ class Autoregressive(Family, MapFits, MaskedNet):
         learning_rate: float = 0.01,
         seed: int = 0,
         return_losses: bool = False,
-    ):
+    ) -> Any:  # the weights, or (weights, losses) with return_losses, as in MapFits
         """MAP weights fitted to the first ``m`` items of ``data`` for each ``m`` in
         ``sizes``, as ``(len(sizes), ...)`` draws: Adam (optax) on the log posterior, as SVI with a
         MAP guide does, started like it.
@@ -243,9 +244,12 @@ class Autoregressive(Family, MapFits, MaskedNet):
         scaled up by the plate).
         """
         params = self._params()
-        if x is None and n_items is None:
+        if x is not None:
+            items = int(x.shape[0])
+        elif n_items is not None:
+            items = int(n_items)
+        else:
             raise ZooError("program needs the data x or a number of items n_items")
-        items = int(x.shape[0]) if x is not None else int(n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             obs = None
             if x is not None:

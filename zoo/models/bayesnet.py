@@ -27,7 +27,10 @@ def build(dag: DAG, alpha: float = 1.0, **_: Any) -> BayesNet:
 def _dag(network: str | None = None, bif: str | None = None, **_: Any) -> DAG:
     if (network is None) == (bif is None):
         raise ZooError("bayesnet needs exactly one of --network NAME or --bif FILE")
-    return graphs.load_network(network) if network else graphs.from_bif(bif)
+    if network is not None:
+        return graphs.load_network(network)
+    assert bif is not None  # exactly one of the two, checked above
+    return graphs.from_bif(bif)
 
 
 SPEC = FamilySpec(

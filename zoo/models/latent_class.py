@@ -26,7 +26,7 @@ from 18.57 to 18.76 nats in 3,000 Adam steps. A posterior draw rarely falls belo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -36,7 +36,7 @@ import graphs
 from graphs import DAG
 
 from .._lazy import dist, jax, jit, jnp, numpyro
-from ..data import Dataset
+from ..data import Dataset, finite_card
 from ..errors import ZooError
 from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
 from ._em import FLOOR, EMResult, em
@@ -85,7 +85,7 @@ class LatentClass(Family, PointEstimate):
         if not alpha > 0:
             raise ZooError(f"alpha (the Dirichlet/Beta concentration) must be > 0, got {alpha}")
         self.alpha = float(alpha)
-        self.K = dag.card("z")
+        self.K = finite_card(dag, "z")
         self.n = len(self.observed)
         self._em_cache: dict[str, EMResult] = {}
 
@@ -262,7 +262,7 @@ class LatentClass(Family, PointEstimate):
         return data, {"pi": as_numpy(pi), "theta": as_numpy(theta)}
 
 
-def _bernoulli(key, p) -> np.ndarray:
+def _bernoulli(key: jax.Array, p: jax.Array) -> np.ndarray:
     """0/1 int32 draws with the likelihood's floor and cap on ``p``."""
     p = jnp.clip(p, FLOOR, 1.0 - FLOOR)
     return as_numpy(jax.random.bernoulli(key, p).astype(jnp.int32))
@@ -273,17 +273,17 @@ def _chunk(n_items: int, k: int) -> int:
     return max(1, min(1024, 20_000_000 // (n_items * k)))
 
 
-def _image_shape(dag: DAG, names) -> tuple[int, int] | None:
+def _image_shape(dag: DAG, names: Sequence[str]) -> tuple[int, int] | None:
     """The image shape of the observed pixels when they carry positions."""
-    pos = [dag.variable(v).pos for v in names]
-    if any(p is None for p in pos):
+    pos = [p for v in names if (p := dag.variable(v).pos) is not None]
+    if len(pos) < len(names):  # some pixel has no position
         return None
     rows, cols = max(p[0] for p in pos) + 1, max(p[1] for p in pos) + 1
     return (rows, cols) if rows * cols == len(names) else None
 
 
 # -- the mixture log-likelihood in JAX ---------------------------------------------------------
-def _joint(x, pi, theta):
+def _joint(x: jax.Array, pi: jax.Array, theta: jax.Array) -> jax.Array:
     """``(..., items, K)`` log pi_k + log p(x_n | theta_k); x (items, n), theta (..., K, n)."""
     theta = jnp.clip(theta, FLOOR, 1.0 - FLOOR)
     log_t, log_1mt = jnp.log(theta), jnp.log1p(-theta)
@@ -292,18 +292,18 @@ def _joint(x, pi, theta):
 
 
 @jit  # one compiled kernel, also in NumPyro's eager initialisation
-def _mixture_ll(x, pi, theta):
+def _mixture_ll(x: jax.Array, pi: jax.Array, theta: jax.Array) -> jax.Array:
     """``(items,)`` log p(x_n) with z summed out."""
     return jax.nn.logsumexp(_joint(x, pi, theta), axis=-1)
 
 
 @jit
-def _draws_ll(x, draws):
+def _draws_ll(x: jax.Array, draws: Draws) -> jax.Array:
     return _mixture_ll(x, draws["pi"], draws["theta"])
 
 
 @jit
-def _draws_resp(x, draws):
+def _draws_resp(x: jax.Array, draws: Draws) -> jax.Array:
     return jax.nn.softmax(_joint(x, draws["pi"], draws["theta"]), axis=-1)
 
 
