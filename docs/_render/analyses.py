@@ -26,6 +26,8 @@ def diagnostics_table() -> str:
         "divergences": "no divergent transition",
         "ebfmi": f"min E-BFMI >= {d.EBFMI_MIN}",
         "elbo_converged": "last tenth of the ELBO trace within 3 s.e. of the tenth before",
+        "converged": "a trained family's objective (`OBJECTIVE_converged`): the same test on "
+        "its trace",
         "khat": f"k-hat <= {d.KHAT_MAX} (not for a MAP guide)",
     }
     if set(need) != set(d.ADVICE):  # a new check must be explained on the page
