@@ -49,6 +49,7 @@ from ._sbc_plot import plot_ranks
 from ._sbc_samplers import _exact, _Nuts, _Svi, _ViaFit
 from ._sbc_stats import MAX_SCALARS, chi2_uniform, holm, ranks_of, scalar_picks
 from .errors import ZooError
+from .validate import int_at_least
 
 if TYPE_CHECKING:
     import jax
@@ -192,11 +193,6 @@ def simulate_from_prior(model: Family, key: jax.Array, n_items: int) -> tuple[Da
 
 
 # -- the run -----------------------------------------------------------------------------------
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ZooError(f"{name} must be an int >= {low}, got {value!r}")
-
-
 def sbc(
     family: str,
     options: Mapping | None = None,
@@ -267,11 +263,11 @@ def sbc(
         raise ZooError(f"unknown method {method!r}; expected one of {list(METHODS)}")
     if engine not in ENGINES:
         raise ZooError(f"unknown engine {engine!r}; expected one of {list(ENGINES)}")
-    _check_int("replications", replications, 2)
-    _check_int("n_items", n_items, 1)
-    _check_int("draws", draws, 1)
+    int_at_least("replications", replications, 2)
+    int_at_least("n_items", n_items, 1)
+    int_at_least("draws", draws, 1)
     if bins is not None:
-        _check_int("bins", bins, 2)
+        int_at_least("bins", bins, 2)
     settings = dict(DEFAULTS.get(method_name, {})) if not custom else {}
     unknown = set(fit_kwargs or {}) - set(settings)
     if unknown:

@@ -28,6 +28,7 @@ import numpy as np
 
 from ._data_files import load_csv, load_npy, save_csv
 from .errors import ZooError
+from .validate import positive_int
 
 if TYPE_CHECKING:  # graphs is light, but data needs only the DAG's interface
     from graphs import DAG
@@ -285,8 +286,7 @@ def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:
     """
     if dag.cpds is None:
         raise ZooError(f"{dag.name!r} carries no CPDs to sample from")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ZooError(f"the number of items must be a positive int, got {n!r}")
+    n = positive_int("the number of items", n)
     # One row of uniforms per item, so the first k items do not depend on n.
     uniforms = np.random.default_rng(seed).random((n, len(dag)))
     values: dict[str, np.ndarray] = {}

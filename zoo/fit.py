@@ -22,9 +22,7 @@ from .errors import ZooError
 from .inference._common import (
     MEMORY_LIMIT,
     check_budget,
-    check_choice,
     check_memory,
-    check_positive,
     memory_estimate,
     progress_printer,
 )
@@ -35,6 +33,7 @@ from .inference._svi import GUIDES, make_guide, svi_fit
 from .inference._target import FamilyTarget, as_target
 from .inference._trained import trained_fit
 from .models import Trained
+from .validate import choice, positive_int
 
 if TYPE_CHECKING:
     from .models import Model
@@ -97,16 +96,16 @@ def fit(
     _jax.ensure()  # host devices and caches, before anything computes
     fitted = as_target(target, data)
     method = fitted.default_method if method is None else method
-    check_choice(method, fitted.methods, "method")
+    choice(method, fitted.methods, "method")
     check_budget(chains, warmup, draws, steps, target_accept)
     trained = isinstance(fitted.model, Trained)
     if trained and guide is not None:
         raise ZooError(f"{fitted.name} is trained with its own guide; guide does not apply")
     guide = fitted.default_guide if guide is None else guide
     if not trained:
-        check_choice(guide, GUIDES, "guide")
+        choice(guide, GUIDES, "guide")
     if batch_size is not None:
-        check_positive(batch_size=batch_size)
+        positive_int("batch_size", batch_size)
         if not fitted.batches:
             raise ZooError(f"batch_size applies to the zoo's families, not to {fitted.name}")
     fitted.check(chains * draws)

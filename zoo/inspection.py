@@ -36,6 +36,7 @@ from graphs import DAG, Plate, Variable
 from ._inspect_card import UNROLL_MAX, card, format_card
 from ._inspect_trace import _arrays, _program_name, trace
 from .errors import ZooError
+from .validate import int_at_least
 
 if TYPE_CHECKING:
     from .claims import ClaimsReport
@@ -266,9 +267,7 @@ def simulate(
     import jax
     from numpyro.infer import Predictive
 
-    n = n_samples
-    if isinstance(n, bool) or not isinstance(n, int) or n < 10:
-        raise ZooError(f"n_samples must be an int >= 10, got {n!r}")
+    n = int_at_least("n_samples", n_samples, 10)
     kwargs = dict(kwargs or {})
     st = structure(fn, *args, **kwargs)
     key = jax.random.PRNGKey(seed)

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ..errors import ZooError
-
-
-def check_choice(value: str, allowed: Collection[str], what: str) -> None:
-    """``ValueError`` naming the choices unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
-        raise ZooError(f"Unknown {what} {value!r}; expected one of {list(allowed)}")
-
-
-def check_positive(**values: Any) -> None:
-    """``ValueError`` unless every value is a positive int."""
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ZooError(f"{name} must be a positive int, got {v!r}")
-
+from ..validate import positive_int
 
 #: the most memory a fit's draws may take before it is refused up front (bytes)
 MEMORY_LIMIT = int(os.environ.get("ZOO_MEMORY_LIMIT", 8 * 2**30))
@@ -49,7 +34,8 @@ def check_memory(params: int, total_draws: int, items: int) -> None:
 
 def check_budget(chains: Any, warmup: Any, draws: Any, steps: Any, target_accept: float) -> None:
     """``ValueError`` unless the counts are positive ints and ``target_accept`` in (0, 1)."""
-    check_positive(chains=chains, warmup=warmup, draws=draws, steps=steps)
+    for name, value in (("chains", chains), ("warmup", warmup), ("draws", draws), ("steps", steps)):
+        positive_int(name, value)
     if not 0 < target_accept < 1:
         raise ZooError(f"target_accept must be in (0, 1), got {target_accept}")
 

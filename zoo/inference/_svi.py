@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import _jax
 from ..models._base import as_numpy
-from ._common import check_choice, progress_printer
+from ..validate import choice
+from ._common import progress_printer
 from ._idata import FitResult, build
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def make_guide(name: str, program: Callable[..., Any], **options: Any) -> Any:
         "map": autoguide.AutoDelta,
         "lowrank": autoguide.AutoLowRankMultivariateNormal,
     }
-    check_choice(name, GUIDES, "guide")
+    choice(name, GUIDES, "guide")
     return guides[name](program, **options)
 
 

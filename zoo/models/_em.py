@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import Dataset
 from ..errors import ZooError
+from ..validate import positive_int
 
 #: floor (and 1 - cap) of every Bernoulli probability; see zoo.models.latent_class
 FLOOR = 1e-6
@@ -56,8 +57,7 @@ def em(
     x = np.asarray(data.x if isinstance(data, Dataset) else data, dtype=np.float64)
     if x.ndim != 2 or not np.isin(x, (0.0, 1.0)).all():
         raise ZooError("em needs a 2-D 0/1 matrix (items x variables)")
-    if isinstance(K, bool) or not isinstance(K, int | np.integer) or K < 1:
-        raise ZooError(f"K must be a positive int, got {K!r}")
+    positive_int("K", K)
     if not alpha > 0:
         raise ZooError(f"alpha must be > 0, got {alpha}")
     start = time.perf_counter()

@@ -57,12 +57,6 @@ def _distribution() -> type:
     return AutoregressiveBernoulli
 
 
-def _positive_int(**values: Any) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ZooError(f"{name} must be a positive int, got {v!r}")
-
-
 @jit(static_argnums=(0, 4, 5))
 def _map_adam(
     model: Autoregressive,

@@ -51,6 +51,7 @@ from graphs import DAG
 from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
+from ..validate import positive_int
 from ._base import Draws, Family, MapFits, as_numpy, chunked, pick_draws
 from ._made import (
     MaskedNet,
@@ -59,7 +60,6 @@ from ._made import (
     _distribution,
     _map_adam,
     _permutation,
-    _positive_int,
     _reordered,
 )
 from ._spec import FamilySpec, Row, binary_only
@@ -103,7 +103,8 @@ class Autoregressive(Family, MapFits, MaskedNet):
             raise ZooError(f"unknown conditional {conditional!r}; expected one of {CONDITIONALS}")
         if activation not in ACTIVATIONS:
             raise ZooError(f"unknown activation {activation!r}; expected one of {ACTIVATIONS}")
-        _positive_int(hidden=hidden, masks=masks)
+        positive_int("hidden", hidden)
+        positive_int("masks", masks)
         prior_scale = PRIOR_SCALE[conditional] if prior_scale is None else prior_scale
         for name, v in (("prior_scale", prior_scale), ("bias_scale", bias_scale)):
             ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
@@ -192,7 +193,7 @@ class Autoregressive(Family, MapFits, MaskedNet):
         ``return_losses`` also the ``(len(sizes), steps)`` negative log joint at each step
         (the negative ELBO of a MAP guide).
         """
-        _positive_int(steps=steps)
+        positive_int("steps", steps)
         x = self._x(data)
         sizes = [int(m) for m in sizes]
         if not sizes or min(sizes) < 1 or max(sizes) > x.shape[0]:
@@ -303,7 +304,7 @@ class Autoregressive(Family, MapFits, MaskedNet):
         }
 
     def simulate(self, key: jax.Array, n: int) -> tuple[Dataset, dict]:
-        _positive_int(n=n)
+        positive_int("n", n)
         truth = self.prior_draws(jax.random.fold_in(key, 0), 1)
         x = self.sample(truth, jax.random.fold_in(key, 1), n)
         names = self.observed
