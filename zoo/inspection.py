@@ -108,19 +108,27 @@ class ProgramStructure:
         return tuple(n for n, s in self.sites.items() if s.role == "deterministic")
 
     def item_sites(self) -> tuple[str, ...]:
-        """Sites with one scalar value per item of the outermost data plate."""
+        """Sites with one value per item of the outermost data plate: a scalar, or a
+        continuous latent vector."""
         if not self.data_plates:
             return ()
         plate = self.data_plates[0]
         return tuple(
             n
             for n, s in self.sites.items()
-            if s.plates == (plate,) and not s.event_shape and s.kind != "factor"
+            if s.plates == (plate,)
+            and s.kind != "factor"
+            and (not s.event_shape or _vector_latent(s))
         )
 
     def item_dag(self) -> DAG:
         """The DAG over :meth:`item_sites`: the per-item variables and their edges."""
         return self.dag.restricted(self.item_sites())
+
+
+def _vector_latent(site: Site) -> bool:
+    """A continuous latent vector per item (a VAE's z): one node, not a column per element."""
+    return site.role == "latent" and site.card is None and not site.discrete
 
 
 def structure(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ProgramStructure:
@@ -274,7 +282,7 @@ def simulate(
     latent = [s for s, site in st.sites.items() if site.role == "latent"]
     if st.data_plates:
         size = next(p.size for p in st.dag.plates if p.name == st.data_plates[0])
-        cols = st.item_sites()
+        cols = tuple(c for c in st.item_sites() if not st.sites[c].event_shape)
         hold = [s for s in latent if not st.sites[s].plates]
     else:
         size = 1

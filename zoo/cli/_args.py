@@ -15,7 +15,17 @@ if TYPE_CHECKING:
     from ..models import FamilySpec
 
 #: the family options, as ``argparse`` dests
-OPTION_NAMES = ("n", "classes", "order", "grid", "conditional", "hidden", "network", "bif")
+OPTION_NAMES = (
+    "n",
+    "classes",
+    "order",
+    "grid",
+    "conditional",
+    "hidden",
+    "latent",
+    "network",
+    "bif",
+)
 
 
 class Subparsers(Protocol):
@@ -63,7 +73,10 @@ def add_family_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--order", type=int_at_least(1, "--order"), help="Markov order k (default 1)")
     g.add_argument("--grid", action="store_true", default=None, help="2-D neighbourhood chain")
     g.add_argument("--conditional", choices=["logistic", "neural"], help="autoregressive form")
-    g.add_argument("--hidden", type=int_at_least(1, "--hidden"), help="MADE hidden units (64)")
+    g.add_argument(
+        "--hidden", type=int_at_least(1, "--hidden"), help="hidden units (MADE 64, VAE 128)"
+    )
+    g.add_argument("--latent", type=int, choices=[2, 8, 16], help="VAE latent dimensions (8)")
     g.add_argument("--network", metavar="NAME", help="a pgmpy bundled network, e.g. alarm")
     g.add_argument("--bif", metavar="FILE", help="a BIF file")
 
