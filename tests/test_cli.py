@@ -33,6 +33,7 @@ def test_list_names_every_family(capsys):
         "autoregressive",
         "bayesnet",
         "vae",
+        "diffusion",
     } == set(FAMILIES)
     code, text, _ = run(capsys, "list")
     assert code == 0 and "(K - 1) + K n" in text
