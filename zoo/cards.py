@@ -102,7 +102,10 @@ class StructureCard:
             "model": model,
             "conditional": spec.conditional(**options),
             "formula": spec.formula,
-            "tabular": graphs.param_count(dag),
+            # a tabular count needs every node finite (a continuous latent has none)
+            "tabular": (
+                graphs.param_count(dag) if all(v.card is not None for v in dag.variables) else None
+            ),
             "full_joint": full,
             "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
             "log10_model": graphs.log10(model),
