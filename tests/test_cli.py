@@ -34,6 +34,8 @@ def test_list_names_every_family(capsys):
         "bayesnet",
         "vae",
         "diffusion",
+        "rbm",
+        "flow",
     } == set(FAMILIES)
     code, text, _ = run(capsys, "list")
     assert code == 0 and "(K - 1) + K n" in text
