@@ -347,7 +347,7 @@ def _curve(
             nats, how = _point_score(model, draws, test), "exact"
         elif refit:
             again = fit(model, part, seed=seed, **_fit_kwargs(name, b))
-            nats, how = _point_score(model, again.draws(), test), "svi"
+            nats, how = _point_score(model, again.draws(), test), again.method
         elif maps is not None:
             draws = {k: v[i : i + 1] for k, v in maps.items()}
             nats, how = _point_score(model, draws, test), "map"
