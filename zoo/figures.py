@@ -69,8 +69,9 @@ def rank_figure(result: FitResult, max_vars: int = RANK_VARIABLES) -> Figure:
     return fig
 
 
-def elbo_figure(elbo: np.ndarray | None) -> Figure:
-    """The ELBO per SVI step; the y range skips the first steps' large negative values."""
+def elbo_figure(elbo: np.ndarray | None, objective: str = "elbo") -> Figure:
+    """The ELBO per SVI step (or a trained family's ``objective``); the y range skips the
+    first steps' large negative values."""
     if elbo is None:  # FitResult.elbo of a fit that is not SVI
         raise TypeError("no ELBO trace to draw: not an SVI fit")
     elbo = np.asarray(elbo, dtype=float)
@@ -83,8 +84,12 @@ def elbo_figure(elbo: np.ndarray | None) -> Figure:
         pad = 0.05 * (high - low) or 1.0
         ax.set_ylim(low - pad, high + pad)
     ax.set_xlabel("step")
-    ax.set_ylabel("ELBO")
-    ax.set_title("SVI: evidence lower bound")
+    if objective == "elbo":
+        ax.set_ylabel("ELBO")
+        ax.set_title("SVI: evidence lower bound")
+    else:
+        ax.set_ylabel(objective.replace("_", " "))
+        ax.set_title(f"training: {objective.replace('_', ' ')} per step (higher is better)")
     fig.tight_layout()
     return fig
 
@@ -93,7 +98,8 @@ def fit_figures(
     result: FitResult, shape: tuple[int, int] | None, seed: int = 0
 ) -> dict[str, Figure]:
     """The figures of a fit, by file name: ``dag.png``, ``samples.png`` (when the data have
-    an image ``shape``), ``rank.png`` (NUTS and exact draws) or ``elbo.png`` (SVI)."""
+    an image ``shape``), ``rank.png`` (NUTS and exact draws), ``elbo.png`` (SVI) or
+    ``objective.png`` (a trained family's other methods)."""
     import graphs
 
     from .evaluate import samples
@@ -102,11 +108,26 @@ def fit_figures(
     n_obs = len(result.family_model.observed)
     if shape is not None and shape[0] * shape[1] == n_obs:
         figures["samples.png"] = samples_figure(samples(result, 16, seed), shape)
-    if result.method == "svi":
-        figures["elbo.png"] = elbo_figure(result.elbo)
+    trace = _trace_figure(result)
+    if trace is not None:
+        figures[f"{trace[0]}.png"] = trace[1]
     else:
         figures["rank.png"] = rank_figure(result)
     return figures
+
+
+def _trace_figure(result: FitResult) -> tuple[str, Figure] | None:
+    """``("elbo", figure)`` for SVI, ``("objective", figure)`` for a trained family's other
+    methods, ``None`` for draws from a sampler (whose figure is the rank plot)."""
+    from .models import Trained
+
+    model = result.model
+    if isinstance(model, Trained) and result.elbo is not None:
+        kind = "elbo" if result.method == "svi" else "objective"
+        return kind, elbo_figure(result.elbo, model.objective)
+    if result.method == "svi":
+        return "elbo", elbo_figure(result.elbo)
+    return None
 
 
 # -- compare: figures across families ----------------------------------------------------
@@ -192,8 +213,9 @@ def compare_figures(result: CompareResult) -> dict[str, Figure]:
         figures[f"independence-{name}.png"] = graphs.draw_pairwise(
             graphs.pairwise_matrix(dag, given=hidden), title=name
         )
-        if fitted.method == "svi":
-            figures[f"elbo-{name}.png"] = elbo_figure(fitted.elbo)
+        trace = _trace_figure(fitted)
+        if trace is not None:
+            figures[f"{trace[0]}-{name}.png"] = trace[1]
         else:
             figures[f"rank-{name}.png"] = rank_figure(fitted)
     if result.shape is not None and result.samples:
