@@ -29,7 +29,7 @@ from . import models
 from ._compare_budgets import BUDGETS, DECIMALS, ROW_KEYS, Budget
 from .data import Dataset
 from .errors import ZooError
-from .models import Conjugate, MapFits, PointEstimate
+from .models import Conjugate, MapFits, PointEstimate, Trained
 
 if TYPE_CHECKING:
     from .fit import FitResult
@@ -249,6 +249,8 @@ def _row(
             )
         if "curve_maps" in fitted.extra:
             reason += "; the MAP and its learning curve in one compiled Adam run"
+        if isinstance(model, Trained) and b.name != "default":
+            reason += f"; {b.name} budget: {kwargs['steps']:,} steps"
     else:
         reason = b.tabular_reason or f"{b.name} budget: {fitted.method}"
     row = {
