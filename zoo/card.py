@@ -17,10 +17,7 @@ from .cards import DIAGNOSTIC_KEYS, StructureCard, jsonable
 from .models import FamilySpec
 
 if TYPE_CHECKING:
-    from .cards import Card, FitData
-    from .data import Dataset
-    from .fit import FitResult
-    from .models import Family
+    from .cards import Card
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -42,20 +39,12 @@ def structure_card(spec: FamilySpec, dag: DAG, options: dict[str, Any] | None = 
     return StructureCard.of(spec, dag, options).to_json()
 
 
-def fit_card(
-    spec: FamilySpec,
-    model: Family,
-    result: FitResult,
-    test: Dataset,
-    options: dict[str, Any] | None = None,
-    *,
-    data: FitData | dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON of a family fit's card: :func:`zoo.assess.fit_card`, kept under its old name
-    (it imports JAX and runs the evaluation there, not here)."""
+def fit_card(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The JSON of a family fit's card: :func:`zoo.assess.family_card` (same arguments),
+    kept under its old name (it imports JAX and runs the evaluation there, not here)."""
     from .assess import family_card
 
-    return family_card(spec, model, result, test, options, data=data).to_json()
+    return family_card(*args, **kwargs).to_json()
 
 
 def _more(items: list, shown: int) -> list[str]:

@@ -75,7 +75,11 @@ def settings_for(size: str, seed: int, presets: dict[str, dict], **given: Any) -
     return {"size": size, **out, "seed": seed}
 
 
-def reporter(progress: Callable[[str], None] | None, name: str) -> Callable[[str], None]:
+#: what an analysis's ``progress`` may be: a callback for one line at a time, or nothing
+Progress = Callable[[str], None] | None
+
+
+def reporter(progress: Progress, name: str) -> Callable[[str], None]:
     """A progress callback that prefixes lines with the analysis name (or does nothing)."""
     if progress is None:
         return lambda _line: None

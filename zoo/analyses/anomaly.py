@@ -25,7 +25,6 @@ JSON contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +33,15 @@ from .. import models as _models
 from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import binary_dataset, split_indices
-from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
+from ._run import (
+    AnalysisResult,
+    Progress,
+    one_blas_thread,
+    reporter,
+    rounded,
+    settings_for,
+    stopwatch,
+)
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -77,11 +84,7 @@ def flip(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 @one_blas_thread
 def run_anomaly(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress: Callable[[str], None] | None = None,
-    **overrides: Any,
+    *, size: str = "small", seed: int = 0, progress: Progress = None, **overrides: Any
 ) -> AnalysisResult:
     """AUROC of each family's log p(x) for held-out digit classes and corrupted digits.
 

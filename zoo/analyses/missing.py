@@ -25,7 +25,7 @@ JSON contract:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from ._checks import check_fractions, check_int
 from ._common import NaiveBayesPosterior, log_loss, logsumexp, naive_bayes_fit, softmax
-from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
+from ._run import AnalysisResult, Progress, one_blas_thread, reporter, rounded, settings_for
 
 MODELS = ("naive_bayes", "class_mixture", "logistic")
 PRESETS = {
@@ -100,11 +100,7 @@ def mean_impute(x: np.ndarray, means: np.ndarray) -> np.ndarray:
 
 @one_blas_thread
 def run_missing(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress: Callable[[str], None] | None = None,
-    **overrides: Any,
+    *, size: str = "small", seed: int = 0, progress: Progress = None, **overrides: Any
 ) -> AnalysisResult:
     """Accuracy and log loss on digits with a share of the test pixels hidden.
 

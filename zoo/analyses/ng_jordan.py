@@ -40,7 +40,15 @@ from zoo.validate import some_of
 from ..errors import ZooError
 from ._checks import check_fractions, check_int, check_sizes
 from ._common import error_rate, naive_bayes_fit, nested_subsets, split_indices
-from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for, stopwatch
+from ._run import (
+    AnalysisResult,
+    Progress,
+    one_blas_thread,
+    reporter,
+    rounded,
+    settings_for,
+    stopwatch,
+)
 
 DATASETS = ("digits-3v8", "digits-10", "breast-cancer")
 PRESETS = {
@@ -96,11 +104,7 @@ def _at_train_median(x: np.ndarray, train: np.ndarray) -> np.ndarray:
 
 @one_blas_thread
 def run_ng_jordan(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress: Callable[[str], None] | None = None,
-    **overrides: Any,
+    *, size: str = "small", seed: int = 0, progress: Progress = None, **overrides: Any
 ) -> AnalysisResult:
     """Learning curves of naive Bayes against Bayesian logistic regression.
 

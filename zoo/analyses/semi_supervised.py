@@ -28,7 +28,6 @@ JSON contract:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +35,7 @@ import numpy as np
 from ..errors import ZooError
 from ._checks import check_int, check_sizes
 from ._common import NaiveBayesPosterior, logsumexp, naive_bayes_fit, nested_subsets, softmax
-from ._run import AnalysisResult, one_blas_thread, reporter, rounded, settings_for
+from ._run import AnalysisResult, Progress, one_blas_thread, reporter, rounded, settings_for
 
 if TYPE_CHECKING:
     import jax
@@ -111,11 +110,7 @@ def semi_supervised_em(
 
 @one_blas_thread
 def run_semi_supervised(
-    *,
-    size: str = "small",
-    seed: int = 0,
-    progress: Callable[[str], None] | None = None,
-    **overrides: Any,
+    *, size: str = "small", seed: int = 0, progress: Progress = None, **overrides: Any
 ) -> AnalysisResult:
     """Accuracy against the number of labels: the semi-supervised mixture against logistic
     regression and naive Bayes on the labelled digits alone.
