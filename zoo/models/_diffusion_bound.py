@@ -33,7 +33,9 @@ def marginal_one(abar: jnp.ndarray, t: jnp.ndarray, x0: jnp.ndarray) -> jnp.ndar
     return a * x0 + (1 - a) / 2
 
 
-def log_posterior(abar, s, t, xt, x0) -> tuple[jnp.ndarray, jnp.ndarray]:
+def log_posterior(
+    abar: jnp.ndarray, s: jnp.ndarray, t: jnp.ndarray, xt: jnp.ndarray, x0: jnp.ndarray
+) -> tuple[jnp.ndarray, jnp.ndarray]:
     """``log q(x_s = 1 | x_t, x_0)`` and ``log q(x_s = 0 | ...)`` for ``0 < s < t``:
     Bayes' rule with ``q(x_t | x_s)`` (kept with probability ``abar[t] / abar[s]``)."""
     keep = (abar[t] / abar[s])[..., None]
@@ -45,7 +47,9 @@ def log_posterior(abar, s, t, xt, x0) -> tuple[jnp.ndarray, jnp.ndarray]:
     return l1 - norm, l0 - norm
 
 
-def reverse_log_probs(abar, s, t, xt, logits) -> tuple[jnp.ndarray, jnp.ndarray]:
+def reverse_log_probs(
+    abar: jnp.ndarray, s: jnp.ndarray, t: jnp.ndarray, xt: jnp.ndarray, logits: jnp.ndarray
+) -> tuple[jnp.ndarray, jnp.ndarray]:
     """``log p(x_s = 1 | x_t)`` and ``log p(x_s = 0 | x_t)``: the posterior averaged over
     the denoiser's x_0, ``sum_{x_0} q(x_s | x_t, x_0) p(x_0 | x_t)``, pixel by pixel."""
     on, off = jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits)
@@ -54,7 +58,7 @@ def reverse_log_probs(abar, s, t, xt, logits) -> tuple[jnp.ndarray, jnp.ndarray]
     return jnp.logaddexp(on + q1[0], off + q0[0]), jnp.logaddexp(on + q1[1], off + q0[1])
 
 
-def _kl(q1, q0, p1, p0) -> jnp.ndarray:
+def _kl(q1: jnp.ndarray, q0: jnp.ndarray, p1: jnp.ndarray, p0: jnp.ndarray) -> jnp.ndarray:
     """KL between Bernoullis given both log probabilities, summed over pixels; floored at 0
     (a true KL never is below; rounding can be)."""
     kl = jnp.exp(q1) * (q1 - p1) + jnp.exp(q0) * (q0 - p0)
@@ -67,7 +71,14 @@ def prior_term(abar: jnp.ndarray, x0: jnp.ndarray) -> jnp.ndarray:
     return _kl(jnp.log(q), jnp.log1p(-q), jnp.log(0.5), jnp.log(0.5))
 
 
-def step_term(denoise: Denoiser, abar, s, t, x0, xt) -> jnp.ndarray:
+def step_term(
+    denoise: Denoiser,
+    abar: jnp.ndarray,
+    s: jnp.ndarray,
+    t: jnp.ndarray,
+    x0: jnp.ndarray,
+    xt: jnp.ndarray,
+) -> jnp.ndarray:
     """The bound's term for the step ``x_t -> x_s`` at one state ``x_t``, per item:
     ``-log p(x_0 | x_t)`` when ``s = 0`` (the reconstruction ``L_0``), else
     ``KL(q(x_s | x_t, x_0) || p(x_s | x_t))``. ``s`` and ``t`` may differ per item."""
@@ -82,24 +93,33 @@ def step_term(denoise: Denoiser, abar, s, t, x0, xt) -> jnp.ndarray:
     return jnp.where(s == 0, recon, kl)
 
 
-def bound_terms(denoise: Denoiser, abar, times: Sequence[int], x0, key, samples: int = 1):
+def bound_terms(
+    denoise: Denoiser,
+    abar: jnp.ndarray,
+    times: Sequence[int],
+    x0: jnp.ndarray,
+    key: jax.Array,
+    samples: int = 1,
+) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
     """``(L_T, KLs, L_0)`` per item, ``(items,)``, ``(items, K - 1)``, ``(items,)``, with the
     expectation over each ``x_t ~ q(x_t | x_0)`` a mean over ``samples`` draws."""
-    times = np.asarray(times)
-    s, t = jnp.asarray(times[:-1]), jnp.asarray(times[1:])  # K steps x_t -> x_s
+    grid = np.asarray(times)
+    s, t = jnp.asarray(grid[:-1]), jnp.asarray(grid[1:])  # K steps x_t -> x_s
     p = marginal_one(abar, t[:, None, None], x0[None, None])  # (K, 1, items, n)
     u = jax.random.uniform(key, (len(t), samples, *x0.shape))
     xt = (u < p).astype(x0.dtype)
     shape = xt.shape[:-1]
 
-    def one(sk, tk, xtk):
+    def one(sk: jnp.ndarray, tk: jnp.ndarray, xtk: jnp.ndarray) -> jnp.ndarray:
         return step_term(denoise, abar, jnp.full(shape[1:], sk), jnp.full(shape[1:], tk), x0, xtk)
 
     terms = jax.vmap(one)(s, t, xt).mean(axis=1)  # (K, items)
     return prior_term(abar, x0), terms[1:].T, terms[0]
 
 
-def exact_bound_terms(denoise: Denoiser, abar, times: Sequence[int], x0):
+def exact_bound_terms(
+    denoise: Denoiser, abar: jnp.ndarray, times: Sequence[int], x0: jnp.ndarray
+) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
     """:func:`bound_terms` with each expectation summed over all ``2^n`` states of ``x_t``
     (a few pixels only)."""
     n = x0.shape[-1]
@@ -116,7 +136,14 @@ def exact_bound_terms(denoise: Denoiser, abar, times: Sequence[int], x0):
     return prior_term(abar, x0), jnp.stack(out[1:], axis=-1), out[0]
 
 
-def reverse_chain(denoise: Denoiser, abar, times: Sequence[int], key, items: int, n: int):
+def reverse_chain(
+    denoise: Denoiser,
+    abar: jnp.ndarray,
+    times: Sequence[int],
+    key: jax.Array,
+    items: int,
+    n: int,
+) -> jnp.ndarray:
     """Samples by running the reverse chain along ``times`` from uniform noise: the
     ``(len(times), items, n)`` states, ``x_T`` first and ``x_0`` last."""
     keys = jax.random.split(key, len(times))

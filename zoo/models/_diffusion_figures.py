@@ -7,15 +7,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._lazy import jax
 from ..data import Dataset
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def _image(ax, values: np.ndarray) -> None:
+    from ._base import Draws
+    from .diffusion import Diffusion
+
+
+def _image(ax: Axes, values: np.ndarray) -> None:
     side = math.isqrt(len(values))
     ax.imshow(values.reshape(side, -1), cmap="gray_r", vmin=0, vmax=1)
     ax.set_xticks([])
@@ -27,7 +33,9 @@ def _strided(steps: int, count: int) -> tuple[int, ...]:
     return tuple(sorted({int(round(v)) for v in np.linspace(0, steps, count + 1)}))
 
 
-def trajectory_figure(model, draws, path: str | Path, n: int = 6, columns: int = 8, seed: int = 0):
+def trajectory_figure(
+    model: Diffusion, draws: Draws, path: str | Path, n: int = 6, columns: int = 8, seed: int = 0
+) -> str | Path:
     """``n`` reverse chains (rows), from x_T (left) to x_0 (right) at ``columns`` steps."""
     import matplotlib.pyplot as plt
 
@@ -45,8 +53,8 @@ def trajectory_figure(model, draws, path: str | Path, n: int = 6, columns: int =
 
 
 def steps_figure(
-    model,
-    draws,
+    model: Diffusion,
+    draws: Draws,
     test: Dataset,
     path: str | Path,
     counts: Sequence[int] = (1, 2, 5, 10, 20),

@@ -8,8 +8,9 @@ from a dict of arrays (the sample sites), poured into an ``eqx.nn.MLP`` template
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -44,7 +45,9 @@ def initial(n: int, steps: int, hidden: int, depth: int) -> dict[str, Any]:
     return out
 
 
-def denoiser(params: dict, n: int, steps: int, hidden: int, depth: int):
+def denoiser(
+    params: dict, n: int, steps: int, hidden: int, depth: int
+) -> Callable[[jax.Array, jax.Array], jax.Array]:
     """``denoise(x_t, t) -> x_0 logits`` of one set of weights, over any leading axes."""
     import equinox as eqx
 
@@ -56,20 +59,34 @@ def denoiser(params: dict, n: int, steps: int, hidden: int, depth: int):
         [params[f"w{i}"] for i in range(k)] + [params[f"b{i}"] for i in range(k)],
     )
 
-    def denoise(xt, t):
+    def denoise(xt: jax.Array, t: jax.Array) -> jax.Array:
         t = jnp.broadcast_to(t, xt.shape[:-1])
         inputs = jnp.concatenate([2 * xt - 1, jax.nn.one_hot(t - 1, steps)], axis=-1)
         flat = inputs.reshape(-1, inputs.shape[-1])
-        return jax.vmap(mlp)(flat).reshape(xt.shape)
+        out: jax.Array = jax.vmap(mlp)(flat)
+        return out.reshape(xt.shape)
 
     return denoise
 
 
 def log_prior(params: dict, scale: float) -> jnp.ndarray:
-    return sum(jnp.sum(jax.scipy.stats.norm.logpdf(v, 0.0, scale)) for v in params.values())
+    # params is never empty, so the sum is an array, not sum's start 0
+    terms = (jnp.sum(jax.scipy.stats.norm.logpdf(v, 0.0, scale)) for v in params.values())
+    return cast(jnp.ndarray, sum(terms))
 
 
-def train_scan(shape: tuple, abar, x, init, key, *, steps, lr, batch, scale):
+def train_scan(
+    shape: tuple[int, int, int, int],
+    abar: jax.Array,
+    x: jax.Array,
+    init: dict,
+    key: jax.Array,
+    *,
+    steps: int,
+    lr: float,
+    batch: int,
+    scale: float,
+) -> tuple[dict, jax.Array]:
     """Adam on ``N * mean estimated negative ELBO of a minibatch - log prior``; each item's ELBO
     estimate is ``L_T + T * term(t)`` at one ``t ~ U{1..T}`` and one ``x_t ~ q(x_t | x_0)``
     (unbiased for the full sum). Returns the point and the objective at each step."""
@@ -103,7 +120,18 @@ def train_scan(shape: tuple, abar, x, init, key, *, steps, lr, batch, scale):
 _train_jit = None
 
 
-def train(shape, abar, x, init, key, *, steps, lr, batch, scale) -> tuple[dict, np.ndarray]:
+def train(
+    shape: tuple[int, int, int, int],
+    abar: jax.Array,
+    x: jax.Array,
+    init: dict,
+    key: jax.Array,
+    *,
+    steps: int,
+    lr: float,
+    batch: int,
+    scale: float,
+) -> tuple[dict, np.ndarray]:
     """:func:`train_scan`, compiled once per shape and settings."""
     global _train_jit
     if _train_jit is None:

@@ -52,7 +52,8 @@ def build_chain(
     parts: list = []
     for i, k in enumerate(jax.random.split(key, layers)):
         if flip and i:
-            parts.append(Flip((dim,)))
+            # mypy takes the base's abstract cond_shape for a field; Flip makes it a ClassVar
+            parts.append(Flip((dim,)))  # type: ignore[call-arg]
         parts.append(
             MaskedAutoregressive(
                 k, transformer=spline, dim=dim, nn_width=hidden, nn_depth=1, nn_activation=jnp.tanh

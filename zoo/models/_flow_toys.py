@@ -50,7 +50,7 @@ def toy_data(name: str, n: int = 1000, seed: int = 0) -> np.ndarray:
         points = pinwheel(n, seed)
     else:
         raise ZooError(f"unknown toy {name!r}; expected one of {list(TOYS)}")
-    return (points - points.mean(axis=0)) / points.std(axis=0)
+    return np.asarray((points - points.mean(axis=0)) / points.std(axis=0))
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,16 @@ def log_prior(p: dict, scales: dict) -> Any:
     return sum(jnp.sum(jax.scipy.stats.norm.logpdf(p[k], 0.0, s)) for k, s in scales.items())
 
 
-def pcd(init: dict, x: Any, key: Any, steps: int, batch: int, lr: float, particles: int, scales):
+def pcd(
+    init: dict,
+    x: Any,
+    key: Any,
+    steps: int,
+    batch: int,
+    lr: float,
+    particles: int,
+    scales: tuple[tuple[str, float], ...],
+) -> tuple[dict, Any]:
     """Persistent contrastive divergence: ``steps`` Adam steps (a cosine-decayed rate) on the
     log posterior per item, its gradient ``-E_data grad F + E_model grad F + grad log prior /
     N`` with the model expectation over ``particles`` persistent chains advanced one Gibbs
@@ -87,7 +96,17 @@ def pcd(init: dict, x: Any, key: Any, steps: int, batch: int, lr: float, particl
 
 
 @jit(static_argnums=(4, 5, 7, 8))
-def _pcd(init, x, items, key, steps: int, batch: int, lr, particles: int, scales):
+def _pcd(
+    init: dict,
+    x: Any,
+    items: int,
+    key: Any,
+    steps: int,
+    batch: int,
+    lr: float,
+    particles: int,
+    scales: tuple[tuple[str, float], ...],
+) -> tuple[dict, Any]:
     import optax
 
     opt = optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=0.05))
@@ -152,7 +171,9 @@ def _ais_log_weights(p: dict, base: Any, key: Any, runs: int, temps: int) -> Any
     return log_z0 + lw
 
 
-def ais(p: dict, key: Any, base: Any = None, runs: int = AIS_RUNS, temps: int = AIS_TEMPS):
+def ais(
+    p: dict, key: Any, base: Any = None, runs: int = AIS_RUNS, temps: int = AIS_TEMPS
+) -> tuple[float, float, float]:
     """log Z by annealed importance sampling from the base ``p_0(x) ∝ exp(base . x)`` (all
     hidden units off: W = 0) to the RBM, through the geometric path at :func:`schedule`'s
     temperatures, one Gibbs sweep each: ``(log Z, its standard error, effective sample size

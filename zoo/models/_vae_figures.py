@@ -14,6 +14,8 @@ import numpy as np
 from ..errors import ZooError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from ..data import Dataset
     from .vae import Vae
 
@@ -24,7 +26,7 @@ def _mosaic(images: np.ndarray, rows: int, cols: int, shape: tuple[int, int]) ->
     return tiles.reshape(rows * h, cols * w)
 
 
-def latent_map(model: Vae, draws: Any, data: Dataset, steps: int = 12, span: float = 2.5):
+def latent_map(model: Vae, draws: Any, data: Dataset, steps: int = 12, span: float = 2.5) -> Figure:
     """A latent-2 VAE's decoder over a ``steps x steps`` grid of z in ``[-span, span]^2``,
     and the encoded means of ``data`` (coloured by label when it has labels)."""
     from matplotlib.figure import Figure
@@ -45,7 +47,7 @@ def latent_map(model: Vae, draws: Any, data: Dataset, steps: int = 12, span: flo
     return fig
 
 
-def interpolations(model: Vae, draws: Any, data: Dataset, pairs: int = 4, steps: int = 8):
+def interpolations(model: Vae, draws: Any, data: Dataset, pairs: int = 4, steps: int = 8) -> Figure:
     """Decoded images along straight lines in z between the encoded means of ``pairs``
     pairs of consecutive items of ``data``, one row per pair."""
     from matplotlib.figure import Figure

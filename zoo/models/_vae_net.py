@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,12 +79,15 @@ def split_encoding(out: Any, latent: int) -> tuple[Any, Any]:
     return out[..., :latent], out[..., latent:]
 
 
-def make_guide(model: Vae, decoder0: dict, encoder0: Any):
+def make_guide(model: Vae, decoder0: dict, encoder0: Any) -> Callable[..., None]:
     """The SVI guide: the decoder's weights at a point (a Delta: their MAP), z per item from
     the amortised encoder's Gaussian. ``decoder0`` and ``encoder0`` are the starting point."""
     from numpyro.contrib.module import eqx_module
 
-    def guide(x=None, n_items=None, subsample_size=None) -> None:
+    def guide(
+        x: jax.Array | None = None, n_items: int | None = None, subsample_size: int | None = None
+    ) -> None:
+        assert x is not None, "the guide's encoder reads the items x"
         for name, start in decoder0.items():
             value = numpyro.param(f"{name}_map", start)
             numpyro.sample(name, dist.Delta(value, event_dim=jnp.ndim(start)))
@@ -96,7 +100,9 @@ def make_guide(model: Vae, decoder0: dict, encoder0: Any):
     return guide
 
 
-def fit_svi(model: Vae, guide: Any, kwargs: dict, key: Any, steps: int, learning_rate: float):
+def fit_svi(
+    model: Vae, guide: Any, kwargs: dict, key: Any, steps: int, learning_rate: float
+) -> tuple[dict, jax.Array]:
     """``(params, losses)`` of ``steps`` SVI steps (Trace_ELBO, Adam with the step size
     cosine-decayed to ``ALPHA`` of its start, so the last steps settle): ``svi.init`` and a
     ``lax.scan`` over ``svi.update`` in one compiled function (an eager ``init`` costs
@@ -110,26 +116,30 @@ def fit_svi(model: Vae, guide: Any, kwargs: dict, key: Any, steps: int, learning
     fixed = {k: v for k, v in kwargs.items() if k != "x"}
 
     @jax.jit
-    def run(key, x):
+    def run(key: jax.Array, x: jax.Array) -> tuple[dict, jax.Array]:
         state = svi.init(key, x=x, **fixed)
         state, losses = jax.lax.scan(
             lambda s, _: svi.update(s, x=x, **fixed), state, None, length=steps
         )
         return svi.get_params(state), losses
 
-    return run(key, kwargs["x"])
+    params, losses = run(key, kwargs["x"])
+    return params, losses
 
 
-def _bernoulli(x: Any, logits: Any) -> Any:
+def _bernoulli(x: Any, logits: Any) -> jax.Array:
     return jnp.sum(x * logits - jax.nn.softplus(logits), axis=-1)
 
 
 @jit(static_argnums=(0, 4))
-def _chunk_log_weights(model: Vae, weights: dict, encoder: Any, x: Any, k: int, key: Any):
+def _chunk_log_weights(
+    model: Vae, weights: dict, encoder: Any, x: Any, k: int, key: Any
+) -> jax.Array:
     """``(items, k)`` log p(x, z) - log q(z | x) for ``k`` draws of z per item of ``x``: from
     the encoder's Gaussian, or from the prior when ``encoder`` is ``None``."""
     decoder = with_weights(model.decoder_template, weights)
     eps = jax.random.normal(key, (x.shape[0], k, model.latent))
+    log_q_minus_prior: jax.Array | float
     if encoder is None:
         z, log_q_minus_prior = eps, 0.0
     else:
@@ -157,6 +167,7 @@ class WeightCache:
         if h.hexdigest() != self._key:
             self._value = log_weights(model, weights, encoder, x, k)
             self._key = h.hexdigest()
+        assert self._value is not None  # set together with the key
         return self._value
 
 
@@ -188,7 +199,7 @@ def iwae(lw: np.ndarray, k: int | None = None) -> np.ndarray:
 
     k = lw.shape[1] if k is None else k
     blocks = lw[:, : (lw.shape[1] // k) * k].reshape(lw.shape[0], -1, k)
-    return np.mean(logsumexp(blocks, axis=-1) - math.log(k), axis=1)
+    return np.asarray(np.mean(logsumexp(blocks, axis=-1) - math.log(k), axis=1))
 
 
 def khats(lw: np.ndarray) -> np.ndarray:

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -129,7 +130,7 @@ class Diffusion(Family, Trained):
     def program(self, x: jnp.ndarray | None = None, n_items: int | None = None) -> None:
         """Weights from their prior, then each item's reverse chain from noise to ``x``."""
         denoise = net.denoiser(self._params(), *self.shape)
-        items = int(x.shape[0]) if x is not None else int(n_items)
+        items = int(x.shape[0]) if x is not None else int(cast(int, n_items))
         T, abar = self.timesteps, self.abar
         with numpyro.plate("items", items):
             xt = numpyro.sample(f"z{T}", dist.Bernoulli(0.5 * jnp.ones(self.n)).to_event(1))
@@ -240,7 +241,9 @@ class Diffusion(Family, Trained):
         }
 
     # -- sampling -----------------------------------------------------------------------------
-    def trajectory(self, draws: Draws, key: Any, n: int, times=None) -> np.ndarray:
+    def trajectory(
+        self, draws: Draws, key: Any, n: int, times: Sequence[int] | None = None
+    ) -> np.ndarray:
         """``(len(times), n, pixels)``: the reverse chain from noise (first) to samples
         (last), each item from a random draw, on ``times`` (default every step)."""
         times = tuple(range(self.timesteps + 1)) if times is None else tuple(times)
@@ -254,7 +257,7 @@ class Diffusion(Family, Trained):
         return as_numpy(path).astype(np.int32)
 
     def sample(self, draws: Draws, key: Any, n: int) -> np.ndarray:
-        return self.trajectory(draws, key, n)[-1]
+        return np.asarray(self.trajectory(draws, key, n)[-1])
 
     def prior_draws(self, key: Any) -> dict[str, jnp.ndarray]:
         return {
@@ -293,7 +296,7 @@ def _image_distribution() -> type:
 
         @property
         def n(self) -> int:
-            return self.logits.shape[-1]
+            return int(self.logits.shape[-1])
 
         @property
         def support(self):

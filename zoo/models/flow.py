@@ -120,13 +120,21 @@ class Flow(Family, Trained):
         prior = dist.Normal(0.0, self.prior_scale).expand([self.layout.size]).to_event(1)
         return numpyro.sample("weights", prior)
 
-    def program(self, x=None, n_items: int | None = None, subsample_size: int | None = None):
+    def program(
+        self,
+        x: jnp.ndarray | None = None,
+        n_items: int | None = None,
+        subsample_size: int | None = None,
+    ) -> None:
         """Weights, then each item's dequantised y from the flow and its pixels floor(y)."""
         dequantised, _, cell = distributions()
         weights = self._weights()
-        if x is None and n_items is None:
+        if x is not None:
+            items = int(x.shape[0])
+        elif n_items is not None:
+            items = int(n_items)
+        else:
             raise ZooError("program needs the data x or a number of items n_items")
-        items = int(x.shape[0]) if x is not None else int(n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             y = numpyro.sample("y", dequantised(self, weights, (len(idx),)))
             obs = None if x is None else x[idx]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -157,10 +158,13 @@ class Vae(Family, Trained):
         ``x`` (items, n) observes the data; without it ``n_items`` items are drawn.
         ``subsample_size`` draws that many items per call (minibatch SVI).
         """
-        if x is None and n_items is None:
+        if x is not None:
+            items = int(x.shape[0])
+        elif n_items is not None:
+            items = int(n_items)
+        else:
             raise ZooError("program needs the data x or a number of items n_items")
         decoder = net.with_weights(self.decoder_template, self._weights())
-        items = int(x.shape[0]) if x is not None else int(n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand([self.latent]).to_event(1))
             logits = jax.vmap(decoder)(z)
@@ -213,7 +217,7 @@ class Vae(Family, Trained):
             for s in range(total)
         ]
 
-    def _per_draw(self, draws: Draws, fn) -> np.ndarray:
+    def _per_draw(self, draws: Draws, fn: Callable[[dict, Any], np.ndarray]) -> np.ndarray:
         """``fn(weights, encoder)`` for each draw, once per distinct draw (a trained fit
         repeats one point)."""
         out, seen = [], {}
@@ -281,7 +285,7 @@ class Vae(Family, Trained):
     def kl_per_dim(self, draws: Draws, data: Dataset) -> np.ndarray:
         """Mean over items of KL(q(z_d | x) || N(0, 1)) for each latent dimension d."""
         mean, sd = self.encode(draws, data)
-        return np.mean(0.5 * (mean**2 + sd**2 - 1.0) - np.log(sd), axis=0)
+        return np.asarray(np.mean(0.5 * (mean**2 + sd**2 - 1.0) - np.log(sd), axis=0))
 
     def decode(self, draws: Draws, z: Any) -> np.ndarray:
         """``(m, n)`` pixel probabilities at the latent points ``z`` (m, L), first draw."""
