@@ -19,7 +19,9 @@ def _option_line(action: argparse.Action) -> str:
         name = ", ".join(action.option_strings)
         if action.nargs != 0:
             metavar = action.metavar or (
-                "{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper()
+                "{" + ",".join(map(str, action.choices)) + "}"
+                if action.choices
+                else action.dest.upper()
             )
             name += f" {metavar}" + (" ..." if action.nargs in ("+", "*") else "")
     else:
