@@ -299,6 +299,15 @@ class Trained(abc.ABC):
 Model = Family
 
 
+def item_count(x: Any, n_items: int | None) -> int:
+    """Items a program runs over: the data's rows, or ``n_items`` when it draws them."""
+    if x is not None:
+        return int(x.shape[0])
+    if n_items is not None:
+        return int(n_items)
+    raise ZooError("program needs the data x or a number of items n_items")
+
+
 def chunked(fn: Callable[[Draws], Any], draws: Draws, size: int = 64) -> jax.Array:
     """Apply ``fn`` to draws in chunks along the leading axis, bounding memory."""
     n = len(next(iter(draws.values())))

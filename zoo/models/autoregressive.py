@@ -52,7 +52,7 @@ from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
 from ..validate import positive_int
-from ._base import Draws, Family, MapFits, as_numpy, chunked, pick_draws
+from ._base import Draws, Family, MapFits, as_numpy, chunked, item_count, pick_draws
 from ._made import (
     MaskedNet,
     _complete_order,
@@ -245,12 +245,7 @@ class Autoregressive(Family, MapFits, MaskedNet):
         scaled up by the plate).
         """
         params = self._params()
-        if x is not None:
-            items = int(x.shape[0])
-        elif n_items is not None:
-            items = int(n_items)
-        else:
-            raise ZooError("program needs the data x or a number of items n_items")
+        items = item_count(x, n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             obs = None
             if x is not None:

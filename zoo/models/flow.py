@@ -42,7 +42,7 @@ from graphs import DAG, Variable
 from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
-from ._base import Draws, Family, Trained, as_numpy, pick_draws
+from ._base import Draws, Family, Trained, as_numpy, item_count, pick_draws
 from ._flow_net import Layout, build_chain, distributions, log_density_y, maf_count, unsqueeze
 from ._spec import FamilySpec, Row, binary_only
 
@@ -129,12 +129,7 @@ class Flow(Family, Trained):
         """Weights, then each item's dequantised y from the flow and its pixels floor(y)."""
         dequantised, _, cell = distributions()
         weights = self._weights()
-        if x is not None:
-            items = int(x.shape[0])
-        elif n_items is not None:
-            items = int(n_items)
-        else:
-            raise ZooError("program needs the data x or a number of items n_items")
+        items = item_count(x, n_items)
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             y = numpyro.sample("y", dequantised(self, weights, (len(idx),)))
             obs = None if x is None else x[idx]

@@ -43,7 +43,7 @@ from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
 from . import _vae_net as net
-from ._base import Draws, Family, Trained, as_numpy, pick_draws
+from ._base import Draws, Family, Trained, as_numpy, item_count, pick_draws
 from ._spec import FamilySpec, Row, binary_only
 
 LATENTS = (2, 8, 16)
@@ -158,12 +158,7 @@ class Vae(Family, Trained):
         ``x`` (items, n) observes the data; without it ``n_items`` items are drawn.
         ``subsample_size`` draws that many items per call (minibatch SVI).
         """
-        if x is not None:
-            items = int(x.shape[0])
-        elif n_items is not None:
-            items = int(n_items)
-        else:
-            raise ZooError("program needs the data x or a number of items n_items")
+        items = item_count(x, n_items)
         decoder = net.with_weights(self.decoder_template, self._weights())
         with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
             z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand([self.latent]).to_event(1))
