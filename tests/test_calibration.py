@@ -42,32 +42,19 @@ def test_exact_posterior_is_calibrated(family, options):
     assert np.all(np.abs(z.mean(axis=0)) < 4 * mcse)
 
 
+def _independent(n: int, method, replications: int, **kwargs):
+    return sbc("independent", {"n": n}, method=method, replications=replications, **kwargs)
+
+
 def test_nuts_is_calibrated_on_a_tabular_family():
-    res = sbc(
-        "independent",
-        {"n": 3},
-        method="nuts",
-        replications=30,
-        n_items=20,
-        draws=49,
-        seed=0,
-        fit_kwargs={"warmup": 150},
-    )
+    res = _independent(3, "nuts", 30, n_items=20, draws=49, seed=0, fit_kwargs={"warmup": 150})
     assert res.passed, res.pvalues
     assert res.seconds["compile_rest"] < 0.5 * res.seconds["compile_first"]  # compiled once
 
 
 @pytest.mark.parametrize(("factor", "shift"), [(4.0, 0.0), (1.0, 0.5)])
 def test_a_miscalibrated_posterior_is_detected(factor, shift):
-    res = sbc(
-        "independent",
-        {"n": 5},
-        method=_exact_scaled(factor, shift),
-        replications=100,
-        n_items=30,
-        draws=99,
-        seed=2,
-    )
+    res = _independent(5, _exact_scaled(factor, shift), 100, n_items=30, draws=99, seed=2)
     assert not res.passed
     assert res.combined_p < 1e-3
     if shift == 0:  # overconfident: the truth sits further out than the posterior claims
@@ -119,15 +106,7 @@ def test_latent_class_ranks_permutation_invariant_quantities():
 
 
 def test_one_tiny_svi_case_runs():
-    res = sbc(
-        "independent",
-        {"n": 2},
-        method="svi",
-        replications=5,
-        n_items=20,
-        draws=19,
-        fit_kwargs={"steps": 300},
-    )
+    res = _independent(2, "svi", 5, n_items=20, draws=19, fit_kwargs={"steps": 300})
     assert res.ranks.shape == (5, 3) and np.isfinite(res.z_abs).all()
 
 

@@ -24,6 +24,29 @@ class Budget:
     default_steps: int = 1000
 
 
+def _sampled(
+    name: str,
+    draws: int,
+    svi_draws: int,
+    steps: tuple[int, int],
+    curve_sizes: tuple[int, ...],
+    svi_curve_sizes: tuple[int, ...],
+) -> Budget:
+    """A budget that samples the tabular posteriors by NUTS (``draws`` warmup and draws, four
+    chains); ``steps``: the latent-class and the autoregressive rows' SVI steps."""
+    lc, ar = steps
+    return Budget(
+        name,
+        tabular={"method": "nuts", "chains": 4, "warmup": draws, "draws": draws},
+        tabular_reason=None,
+        svi={"chains": 4, "draws": svi_draws},
+        steps={"latent-class": lc, "autoregressive-logistic": ar, "autoregressive-neural": ar},
+        latent_classes=30,
+        curve_sizes=curve_sizes,
+        svi_curve_sizes=svi_curve_sizes,
+    )
+
+
 BUDGETS: dict[str, Budget] = {
     "quick": Budget(
         "quick",
@@ -37,33 +60,9 @@ BUDGETS: dict[str, Budget] = {
         # a MAP needs no k-hat pass and, at few steps, scores better than the mean field
         guides={"autoregressive-logistic": "map"},
     ),
-    "default": Budget(
-        "default",
-        tabular={"method": "nuts", "chains": 4, "warmup": 1000, "draws": 1000},
-        tabular_reason=None,
-        svi={"chains": 4, "draws": 250},
-        steps={
-            "latent-class": 2000,
-            "autoregressive-logistic": 3000,
-            "autoregressive-neural": 3000,
-        },
-        latent_classes=30,
-        curve_sizes=(50, 100, 200, 400, 800),
-        svi_curve_sizes=(100, 400),
-    ),
-    "thorough": Budget(
-        "thorough",
-        tabular={"method": "nuts", "chains": 4, "warmup": 2000, "draws": 2000},
-        tabular_reason=None,
-        svi={"chains": 4, "draws": 500},
-        steps={
-            "latent-class": 3000,
-            "autoregressive-logistic": 5000,
-            "autoregressive-neural": 5000,
-        },
-        latent_classes=30,
-        curve_sizes=(25, 50, 100, 200, 400, 800),
-        svi_curve_sizes=(50, 200, 800),
+    "default": _sampled("default", 1000, 250, (2000, 3000), (50, 100, 200, 400, 800), (100, 400)),
+    "thorough": _sampled(
+        "thorough", 2000, 500, (3000, 5000), (25, 50, 100, 200, 400, 800), (50, 200, 800)
     ),
 }
 

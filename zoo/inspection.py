@@ -317,18 +317,11 @@ def simulate(
 
 
 def check(
-    fn: Callable,
-    *,
-    args: tuple = (),
-    kwargs: Mapping[str, Any] | None = None,
-    n_samples: int = CHECK_ITEMS,
-    seed: int = 0,
-    dag: DAG | None = None,
-    fixed: Mapping[str, Any] | None = None,
-    alpha: float = 0.05,
+    fn: Callable, *, dag: DAG | None = None, alpha: float = 0.05, **options: Any
 ) -> ClaimsReport:
     """Test every local Markov statement of ``dag`` (by default the DAG read out of the
-    program) on ``n_samples`` items simulated from the program (see :func:`simulate`); returns a
+    program) on items simulated from the program by :func:`simulate` with ``options`` (its
+    keywords: ``args``, ``kwargs``, ``n_samples``, ``seed``, ``fixed``); returns a
     :class:`zoo.claims.ClaimsReport`. Pass a declared DAG to test a claim about the code
     against what the code does."""
     from . import _jax
@@ -336,7 +329,5 @@ def check(
     _jax.ensure()
     from .claims import check_claims
 
-    columns, own = simulate(
-        fn, args=args, kwargs=kwargs, n_samples=n_samples, seed=seed, fixed=fixed
-    )
+    columns, own = simulate(fn, **options)
     return check_claims(columns, own if dag is None else dag, alpha=alpha)

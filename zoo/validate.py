@@ -8,6 +8,7 @@ Light on purpose: the standard library only, so any module may check its input w
 from __future__ import annotations
 
 import argparse
+import math
 import numbers
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, TypeVar
@@ -28,6 +29,21 @@ def positive_int(name: str, value: Any) -> int:
     if not _is_int(value) or value < 1:
         raise ZooError(f"{name} must be a positive int, got {value!r}")
     return int(value)
+
+
+def positive_ints(**values: Any) -> None:
+    """:func:`positive_int` on each keyword, named by its keyword."""
+    for name, value in values.items():
+        positive_int(name, value)
+
+
+def positive_numbers(**values: Any) -> None:
+    """Each keyword a finite real number > 0 (a bool is not);
+    ``"{name} must be a positive number, got {value!r}"`` otherwise."""
+    for name, value in values.items():
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not (ok and math.isfinite(value) and value > 0):
+            raise ZooError(f"{name} must be a positive number, got {value!r}")
 
 
 def int_at_least(name: str, value: Any, low: int, *, noun: str = "int") -> int:

@@ -31,17 +31,10 @@ import numpy as np
 
 from .. import models as _models
 from ..errors import ZooError
+from . import _run
 from ._checks import check_int, check_sizes
 from ._common import binary_dataset, split_indices
-from ._run import (
-    AnalysisResult,
-    Progress,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    stopwatch,
-)
+from ._run import AnalysisResult, Progress, one_blas_thread, reporter, rounded, settings_for
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -131,7 +124,7 @@ def run_anomaly(
     bounds = np.cumsum([0] + [len(v) for v in parts.values()])
     table, summary = [], {}
     for name in s["families"]:
-        seconds = stopwatch()
+        seconds = _run.stopwatch()
         log_px = _scores(name, train, everything, s)
         per = {p: log_px[bounds[i] : bounds[i + 1]] for i, p in enumerate(parts)}
         fam: dict[str, Any] = {

@@ -38,17 +38,10 @@ import numpy as np
 from zoo.validate import some_of
 
 from ..errors import ZooError
+from . import _run
 from ._checks import check_fractions, check_int, check_sizes
 from ._common import error_rate, naive_bayes_fit, nested_subsets, split_indices
-from ._run import (
-    AnalysisResult,
-    Progress,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    stopwatch,
-)
+from ._run import AnalysisResult, Progress, one_blas_thread, reporter, rounded, settings_for
 
 DATASETS = ("digits-3v8", "digits-10", "breast-cancer")
 PRESETS = {
@@ -130,7 +123,7 @@ def run_ng_jordan(
     say = reporter(progress, "ng-jordan")
     table, summary = [], {}
     for k, name in enumerate(s["datasets"]):
-        seconds = stopwatch()
+        seconds = _run.stopwatch()
         rows = _curve(name, k, s, say)
         table += rows
         summary[name] = _crossing(rows)

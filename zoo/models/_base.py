@@ -23,14 +23,16 @@ This module imports no JAX: the family modules are read by ``zoo list`` and ``zo
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graphs import DAG
 
-from .._lazy import jax, jnp
+from .._lazy import jax, jnp, numpyro
 from ..data import Dataset
 from ..errors import ZooError
 
@@ -254,6 +256,70 @@ class PointEstimate(abc.ABC):
     @abc.abstractmethod
     def point_estimate(self, data: Dataset, *, seed: int | None = None) -> dict:
         """Draws of the estimate with a leading axis of one."""
+
+
+@cache
+def items_distribution() -> type:
+    """The base of a family's items distribution, made on first use (it subclasses NumPyro's
+    ``Distribution``, which must not load with the module): items of ``model.n`` variables
+    under one draw ``params`` of the model's weights. A subclass sets ``support`` and
+    implements ``log_px(flat)`` (items, n) -> (items,) and ``draw(key, m)`` -> (m, n)."""
+    from numpyro.distributions import Distribution
+
+    class Items(Distribution):
+        pytree_data_fields = ("params",)
+        pytree_aux_fields = ("model",)
+
+        def __init__(self, model: Any, params: Any, batch_shape: tuple = ()) -> None:
+            self.model, self.params = model, params
+            super().__init__(batch_shape=batch_shape, event_shape=(model.n,))
+
+        def log_prob(self, value: Any) -> Any:
+            flat = value.reshape(-1, self.model.n)
+            return self.log_px(flat).reshape(value.shape[:-1])
+
+        def sample(self, key: Any, sample_shape: tuple = ()) -> Any:
+            shape = tuple(sample_shape) + self.batch_shape
+            return self.draw(key, math.prod(shape)).reshape(*shape, self.model.n)
+
+    return Items
+
+
+class ItemPlate(abc.ABC):
+    """Ability: a program of global sites, then its items in one ``items`` plate, observed
+    or drawn, that minibatch SVI subsamples. List it before :class:`Family` in the bases."""
+
+    #: with neither ``x`` nor ``n_items`` the program is the global sites alone (a prior)
+    priors_alone = False
+
+    def program(
+        self,
+        x: jnp.ndarray | None = None,
+        n_items: int | None = None,
+        subsample_size: int | None = None,
+    ) -> None:
+        """The global sites, then each item: ``x`` (items, n) observes them, or ``n_items``
+        are drawn. ``subsample_size`` draws that many items per call (minibatch SVI; the
+        plate scales their likelihood up)."""
+        params = self.global_sites()
+        if x is None and n_items is None and self.priors_alone:
+            return
+        with numpyro.plate("items", item_count(x, n_items), subsample_size=subsample_size) as idx:
+            batch = None if x is None else (x if subsample_size is None else x[idx])
+            self.item_sites(params, batch, len(idx))
+
+    def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
+        """The same data, with the items plate drawing ``batch_size`` of them per step."""
+        items = int(kwargs["x"].shape[0])
+        return {**kwargs, "subsample_size": min(int(batch_size), items)}
+
+    @abc.abstractmethod
+    def global_sites(self) -> Any:
+        """Sample the sites shared by all items; returns what :meth:`item_sites` reads."""
+
+    @abc.abstractmethod
+    def item_sites(self, params: Any, x: jnp.ndarray | None, size: int) -> None:
+        """The sites of ``size`` items inside the plate, observing ``x`` when given."""
 
 
 class Trained(abc.ABC):

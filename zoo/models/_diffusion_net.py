@@ -126,17 +126,11 @@ def train(
     x: jax.Array,
     init: dict,
     key: jax.Array,
-    *,
-    steps: int,
-    lr: float,
-    batch: int,
-    scale: float,
+    **settings: Any,
 ) -> tuple[dict, np.ndarray]:
-    """:func:`train_scan`, compiled once per shape and settings."""
+    """:func:`train_scan` (``settings``: its keywords), compiled once per shape and settings."""
     global _train_jit
     if _train_jit is None:
         _train_jit = jax.jit(train_scan, static_argnames=("shape", "steps", "lr", "batch", "scale"))
-    params, trace = _train_jit(
-        shape, abar, x, init, key, steps=steps, lr=lr, batch=batch, scale=scale
-    )
+    params, trace = _train_jit(shape, abar, x, init, key, **settings)
     return params, np.asarray(trace)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._lazy import jax, jnp
+from ._base import items_distribution
 
 #: y / 2 is clipped to [EPS, 1 - EPS] before the probit: finite at the cube's faces (a set
 #: of measure zero, which u ~ U[0, 1) hits with probability ~1e-7)
@@ -169,27 +170,19 @@ _DISTS: tuple[type, type, type] | None = None
 def _make_distributions() -> tuple[type, type, type]:
     from numpyro.distributions import Distribution, constraints
 
-    class Dequantised(Distribution):
-        """Items in (0, 2)^n under one draw of the flow's weights."""
+    class Dequantised(items_distribution()):  # type: ignore[misc]
+        """Items in (0, 2)^n under one draw ``params`` of the flow's weights."""
 
         support = constraints.independent(constraints.interval(0.0, 2.0), 1)
-        pytree_data_fields = ("weights",)
-        pytree_aux_fields = ("model",)
 
-        def __init__(self, model: Any, weights: Any, batch_shape: tuple = ()) -> None:
-            self.model, self.weights = model, weights
-            super().__init__(batch_shape=batch_shape, event_shape=(model.n,))
+        def log_px(self, flat: Any) -> Any:
+            chain = self.model.layout.module(self.params)
+            return jax.vmap(lambda y: log_density_y(chain, y))(flat)
 
-        def log_prob(self, value):
-            chain = self.model.layout.module(self.weights)
-            flat = value.reshape(-1, self.model.n)
-            return jax.vmap(lambda y: log_density_y(chain, y))(flat).reshape(value.shape[:-1])
-
-        def sample(self, key, sample_shape=()):
-            shape = tuple(sample_shape) + self.batch_shape
-            chain = self.model.layout.module(self.weights)
-            z = jax.random.normal(key, (math.prod(shape), self.model.n))
-            return unsqueeze(jax.vmap(chain.inverse)(z)).reshape(*shape, self.model.n)
+        def draw(self, key: Any, m: int) -> Any:
+            chain = self.model.layout.module(self.params)
+            z = jax.random.normal(key, (m, self.model.n))
+            return unsqueeze(jax.vmap(chain.inverse)(z))
 
     class PixelConditional(Distribution):
         """y_i given the earlier entries of ``prev`` (items, n), one per item."""

@@ -16,8 +16,9 @@ import numpy as np
 
 from graphs import DAG
 
-from .._lazy import dist, jax, jit, jnp
+from .._lazy import jax, jit, jnp
 from ..errors import ZooError
+from ._base import items_distribution
 
 if TYPE_CHECKING:
     from .autoregressive import Autoregressive
@@ -33,26 +34,17 @@ def _distribution() -> type:
     ``Distribution``, which must not be imported when the module loads."""
     from numpyro.distributions import constraints
 
-    class AutoregressiveBernoulli(dist.Distribution):
+    class AutoregressiveBernoulli(items_distribution()):  # type: ignore[misc]
         """Items of ``n`` bits under one draw of an :class:`Autoregressive` model's weights."""
 
         support = constraints.independent(constraints.boolean, 1)
-        pytree_data_fields = ("params",)
-        pytree_aux_fields = ("model",)
 
-        def __init__(self, model: Autoregressive, params: dict, batch_shape: tuple = ()) -> None:
-            self.model, self.params = model, params
-            super().__init__(batch_shape=batch_shape, event_shape=(model.n,))
+        def log_px(self, flat: jax.Array) -> Any:
+            return self.model._log_px_jit(self.params, flat)
 
-        def log_prob(self, value):
-            flat = value.reshape(-1, self.model.n)
-            return self.model._log_px_jit(self.params, flat).reshape(value.shape[:-1])
-
-        def sample(self, key, sample_shape=()):
-            shape = tuple(sample_shape) + self.batch_shape
-            m = math.prod(shape)
+        def draw(self, key: jax.Array, m: int) -> Any:
             tiled = {k: jnp.broadcast_to(v, (m, *v.shape)) for k, v in self.params.items()}
-            return self.model._ancestral_impl(tiled, key).reshape(*shape, self.model.n)
+            return self.model._ancestral_impl(tiled, key)
 
     return AutoregressiveBernoulli
 

@@ -71,17 +71,10 @@ def log_prior(p: dict, scales: dict) -> Any:
     return sum(jnp.sum(jax.scipy.stats.norm.logpdf(p[k], 0.0, s)) for k, s in scales.items())
 
 
-def pcd(
-    init: dict,
-    x: Any,
-    key: Any,
-    steps: int,
-    batch: int,
-    lr: float,
-    particles: int,
-    scales: tuple[tuple[str, float], ...],
-) -> tuple[dict, Any]:
-    """Persistent contrastive divergence: ``steps`` Adam steps (a cosine-decayed rate) on the
+def pcd(init: dict, x: Any, key: Any, *settings: Any) -> tuple[dict, Any]:
+    """``settings``: ``steps, batch, lr, particles, scales`` as :func:`_pcd` takes them.
+
+    Persistent contrastive divergence: ``steps`` Adam steps (a cosine-decayed rate) on the
     log posterior per item, its gradient ``-E_data grad F + E_model grad F + grad log prior /
     N`` with the model expectation over ``particles`` persistent chains advanced one Gibbs
     sweep a step. Returns the parameters and each step's pseudo-log-likelihood per item of
@@ -92,7 +85,7 @@ def pcd(
     items = x.shape[0]
     size = max(4096, 1 << (items - 1).bit_length())
     padded = jnp.zeros((size, x.shape[1]), jnp.float32).at[:items].set(x)
-    return _pcd(init, padded, items, key, steps, batch, lr, particles, scales)
+    return _pcd(init, padded, items, key, *settings)
 
 
 @jit(static_argnums=(4, 5, 7, 8))

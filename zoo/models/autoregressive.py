@@ -52,7 +52,7 @@ from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
 from ..validate import positive_int
-from ._base import Draws, Family, MapFits, as_numpy, chunked, item_count, pick_draws
+from ._base import Draws, Family, ItemPlate, MapFits, as_numpy, chunked, pick_draws
 from ._made import (
     MaskedNet,
     _complete_order,
@@ -70,7 +70,7 @@ ACTIVATIONS = ("tanh", "relu")
 PRIOR_SCALE = {"logistic": 1.0, "neural": 0.5}
 
 
-class Autoregressive(Family, MapFits, MaskedNet):
+class Autoregressive(ItemPlate, Family, MapFits, MaskedNet):
     """A fully visible autoregressive model with a logistic or masked-MLP conditional.
 
     The network itself (``dense``, ``logits``, log p(x), ancestral sampling) is
@@ -218,13 +218,9 @@ class Autoregressive(Family, MapFits, MaskedNet):
     def program_kwargs(self, data: Dataset) -> dict:
         return {"x": self._x(data)}
 
-    def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
-        """The same data, with the items plate drawing ``batch_size`` of them per step."""
-        items = int(kwargs["x"].shape[0])
-        return {**kwargs, "subsample_size": min(int(batch_size), items)}
-
     # -- the program and what follows from draws --------------------------------------------
-    def _params(self) -> dict[str, jnp.ndarray]:
+    def global_sites(self) -> dict[str, jnp.ndarray]:
+        """The weights, from their priors."""
         return {
             name: numpyro.sample(
                 name, dist.Normal(0.0, self._scales[name]).expand([size]).to_event(1)
@@ -232,25 +228,9 @@ class Autoregressive(Family, MapFits, MaskedNet):
             for name, size in self._sizes.items()
         }
 
-    def program(
-        self,
-        x: jnp.ndarray | None = None,
-        n_items: int | None = None,
-        subsample_size: int | None = None,
-    ) -> None:
-        """Weights from their priors, then every item's bits through the autoregressive net.
-
-        ``x`` (items, n) observes the data; without it ``n_items`` items are drawn.
-        ``subsample_size`` draws that many items per call (minibatch SVI; the likelihood is
-        scaled up by the plate).
-        """
-        params = self._params()
-        items = item_count(x, n_items)
-        with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
-            obs = None
-            if x is not None:
-                obs = x if subsample_size is None else x[idx]
-            numpyro.sample("x", _distribution()(self, params, (len(idx),)), obs=obs)
+    def item_sites(self, params: Any, x: jnp.ndarray | None, size: int) -> None:
+        """Every item's bits through the autoregressive net."""
+        numpyro.sample("x", _distribution()(self, params, (size,)), obs=x)
 
     def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
         """The loop form, for reading the graph out of the code: one site per variable,
@@ -261,7 +241,7 @@ class Autoregressive(Family, MapFits, MaskedNet):
                 "the loop form needs one ordering (masks=1); a mixture of "
                 "orderings has no single per-variable factorisation"
             )
-        params = self._params()
+        params = self.global_sites()
         n = n_items if values is None else values.shape[0]
         names = self.dag.nodes
         seen: dict[int, jnp.ndarray] = {}

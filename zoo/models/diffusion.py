@@ -34,7 +34,6 @@ integer, so it is kept to ``n <= 24`` pixels (the contract's sizes).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
@@ -47,6 +46,7 @@ from graphs import DAG, Variable
 from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
+from ..validate import positive_ints, positive_numbers
 from . import _diffusion_bound as bound
 from . import _diffusion_net as net
 from ._base import Draws, Family, Trained, as_numpy, pick_draws
@@ -54,12 +54,6 @@ from ._spec import FamilySpec, Row, binary_only
 
 #: pixels the loop form can hold as one integer per noisy image
 LOOP_MAX_PIXELS = 24
-
-
-def _positive_int(**values: Any) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ZooError(f"{name} must be a positive int, got {v!r}")
 
 
 class Diffusion(Family, Trained):
@@ -85,10 +79,8 @@ class Diffusion(Family, Trained):
         prior_scale: float = 1.0,
         bound_samples: int = 4,
     ) -> None:
-        _positive_int(timesteps=timesteps, hidden=hidden, depth=depth, bound_samples=bound_samples)
-        ok = isinstance(prior_scale, numbers.Real) and not isinstance(prior_scale, bool)
-        if not (ok and math.isfinite(prior_scale) and prior_scale > 0):
-            raise ZooError(f"prior_scale must be a positive number, got {prior_scale!r}")
+        positive_ints(timesteps=timesteps, hidden=hidden, depth=depth, bound_samples=bound_samples)
+        positive_numbers(prior_scale=prior_scale)
         super().__init__(dag)
         self.n = len(self.observed)
         if len(dag) != self.n + timesteps:
@@ -167,7 +159,7 @@ class Diffusion(Family, Trained):
 
     # -- training ---------------------------------------------------------------------------
     def train(self, data, key, *, steps, learning_rate, batch_size=None, progress=None):
-        _positive_int(steps=steps)
+        positive_ints(steps=steps)
         x = self._x(data)
         batch = min(int(batch_size or 128), x.shape[0])
         init = net.initial(*self.shape)
@@ -266,7 +258,7 @@ class Diffusion(Family, Trained):
         }
 
     def simulate(self, key: Any, n: int) -> tuple[Dataset, dict]:
-        _positive_int(n=n)
+        positive_ints(n=n)
         truth = self.prior_draws(jax.random.fold_in(key, 0))
         x = self.sample({k: v[None] for k, v in truth.items()}, jax.random.fold_in(key, 1), n)
         names = self.observed
@@ -316,7 +308,7 @@ def _image_distribution() -> type:
 
 
 def _dag(n: int = 64, timesteps: int = 20, **_: Any) -> DAG:
-    _positive_int(n=n, timesteps=timesteps)
+    positive_ints(n=n, timesteps=timesteps)
     pixels = graphs.families.pixels(n)
     steps = [Variable(f"z{t}", card=2**n, role="latent") for t in range(timesteps, 0, -1)]
     chain = [(f"z{t}", f"z{t - 1}") for t in range(timesteps, 1, -1)]

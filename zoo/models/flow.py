@@ -42,7 +42,8 @@ from graphs import DAG, Variable
 from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
-from ._base import Draws, Family, Trained, as_numpy, item_count, pick_draws
+from ..validate import positive_ints, positive_numbers
+from ._base import Draws, Family, ItemPlate, Trained, as_numpy, pick_draws
 from ._flow_net import Layout, build_chain, distributions, log_density_y, maf_count, unsqueeze
 from ._spec import FamilySpec, Row, binary_only
 
@@ -52,13 +53,7 @@ MC_SAMPLES = 16
 INTERVAL = 4.0
 
 
-def _positive_int(**values: Any) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ZooError(f"{name} must be a positive int, got {v!r}")
-
-
-class Flow(Family, Trained):
+class Flow(ItemPlate, Family, Trained):
     """A spline MAF over dequantised binary pixels, fitted by SVI to a point."""
 
     family = "flow"
@@ -82,10 +77,9 @@ class Flow(Family, Trained):
         batch_size: int = 128,
         mc_samples: int = MC_SAMPLES,
     ) -> None:
-        _positive_int(knots=knots, hidden=hidden, layers=layers, batch_size=batch_size)
-        _positive_int(mc_samples=mc_samples)
-        if not (isinstance(prior_scale, int | float) and prior_scale > 0):
-            raise ZooError(f"prior_scale must be a positive number, got {prior_scale!r}")
+        positive_ints(knots=knots, hidden=hidden, layers=layers, batch_size=batch_size)
+        positive_ints(mc_samples=mc_samples)
+        positive_numbers(prior_scale=prior_scale)
         super().__init__(dag)
         self.n = len(self.observed)
         if self.n < 2:
@@ -116,24 +110,16 @@ class Flow(Family, Trained):
         return {"x": self._x(data)}
 
     # -- the program ----------------------------------------------------------------------
-    def _weights(self) -> Any:
+    def global_sites(self) -> Any:
+        """The flow's weights, from their prior."""
         prior = dist.Normal(0.0, self.prior_scale).expand([self.layout.size]).to_event(1)
         return numpyro.sample("weights", prior)
 
-    def program(
-        self,
-        x: jnp.ndarray | None = None,
-        n_items: int | None = None,
-        subsample_size: int | None = None,
-    ) -> None:
-        """Weights, then each item's dequantised y from the flow and its pixels floor(y)."""
+    def item_sites(self, params: Any, x: jnp.ndarray | None, size: int) -> None:
+        """Each item's dequantised y from the flow, and its pixels floor(y)."""
         dequantised, _, cell = distributions()
-        weights = self._weights()
-        items = item_count(x, n_items)
-        with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
-            y = numpyro.sample("y", dequantised(self, weights, (len(idx),)))
-            obs = None if x is None else x[idx]
-            numpyro.sample("x", cell(y).to_event(1), obs=obs)
+        y = numpyro.sample("y", dequantised(self, params, (size,)))
+        numpyro.sample("x", cell(y).to_event(1), obs=x)
 
     def guide(self, x=None, n_items=None, subsample_size=None, init=None):
         """The weights at a point (from ``init``); y uniform on x's unit cell (log q = 0:
@@ -148,7 +134,7 @@ class Flow(Family, Trained):
         """The loop form: y_i from its conditional given y_<i (the rest filled with 1, which
         a triangular map ignores), then pixel x_i = floor(y_i)."""
         _, conditional, cell = distributions()
-        weights = self._weights()
+        weights = self.global_sites()
         n = n_items if values is None else values.shape[0]
         names = [v for v in self.dag.nodes if self.dag.role(v) == "latent"]
         ys: list = []
@@ -231,7 +217,7 @@ class Flow(Family, Trained):
         return as_numpy(x).astype(np.int32)
 
     def simulate(self, key: Any, n: int) -> tuple[Dataset, dict]:
-        _positive_int(n=n)
+        positive_ints(n=n)
         w = self.prior_scale * jax.random.normal(jax.random.fold_in(key, 0), (self.layout.size,))
         x = self.sample({"weights": w[None]}, jax.random.fold_in(key, 1), n)
         names = self.observed

@@ -38,13 +38,13 @@ from graphs import DAG
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset, finite_card
 from ..errors import ZooError
-from ._base import Draws, Family, PointEstimate, as_numpy, chunked, pick_draws
+from ._base import Draws, Family, ItemPlate, PointEstimate, as_numpy, chunked, pick_draws
 from ._em import FLOOR, EMResult, em
 from ._em import mixture_log_lik as mixture_log_lik  # re-exported: tests and benchmarks use it
 from ._spec import FamilySpec, binary_only
 
 
-class LatentClass(Family, PointEstimate):
+class LatentClass(ItemPlate, Family, PointEstimate):
     """Mixture of Bernoulli products with ``K = card(z)`` components over binary ``x``."""
 
     family = "latent-class"
@@ -153,32 +153,25 @@ class LatentClass(Family, PointEstimate):
         return self._em_cache[key]
 
     # -- the program --------------------------------------------------------------------------
-    def program(
-        self,
-        x: jnp.ndarray | None = None,
-        n_items: int | None = None,
-        subsample_size: int | None = None,
-    ) -> None:
-        """Priors, then per item ``log p(x_n)`` with ``z`` summed out.
+    priors_alone = True
 
-        Without ``x`` but with ``n_items`` it samples ``z`` and ``x`` (prior predictive).
-        ``subsample_size`` draws a minibatch; the plate scales its log-likelihood by
-        ``items / subsample_size``.
-        """
+    def global_sites(self) -> tuple[jnp.ndarray, jnp.ndarray]:
+        """The mixing weights and each class's pixel probabilities, from their priors."""
         pi = numpyro.sample("pi", dist.Dirichlet(jnp.full(self.K, self.alpha)))
         theta = numpyro.sample(
             "theta", dist.Beta(self.alpha, self.alpha).expand([self.K, self.n]).to_event(2)
         )
-        if x is None and n_items is None:
-            return
-        size = x.shape[0] if x is not None else n_items
-        with numpyro.plate("items", size, subsample_size=subsample_size) as idx:
-            if x is None:
-                z = numpyro.sample("z", dist.Categorical(pi))
-                numpyro.sample("x", dist.Bernoulli(theta[z]).to_event(1))
-            else:
-                batch = x if subsample_size is None else x[idx]
-                numpyro.factor("loglik", _mixture_ll(batch, pi, theta))
+        return pi, theta
+
+    def item_sites(self, params: Any, x: jnp.ndarray | None, size: int) -> None:
+        """Per item ``log p(x_n)`` with ``z`` summed out; without ``x``, ``z`` and ``x`` are
+        drawn (prior predictive)."""
+        pi, theta = params
+        if x is None:
+            z = numpyro.sample("z", dist.Categorical(pi))
+            numpyro.sample("x", dist.Bernoulli(theta[z]).to_event(1))
+        else:
+            numpyro.factor("loglik", _mixture_ll(x, pi, theta))
 
     def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
         """The loop form, for reading the graph out of the code: ``z`` sampled per item and

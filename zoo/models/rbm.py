@@ -48,6 +48,7 @@ from graphs import DAG
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
+from ..validate import positive_int, positive_numbers
 from . import _rbm_engine as eng
 from ._base import Draws, Family, Trained, as_numpy, pick_draws
 from ._spec import FamilySpec, Row, binary_only
@@ -55,13 +56,6 @@ from ._spec import FamilySpec, Row, binary_only
 SITES = ("w", "b_visible", "b_hidden")
 #: persistent chains, minibatch and Gibbs sweeps before a sample
 PARTICLES, BATCH, SWEEPS = 100, 100, 500
-
-
-def _positive(**values: Any) -> None:
-    for name, v in values.items():
-        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-        if not (ok and v > 0):
-            raise ZooError(f"{name} must be a positive number, got {v!r}")
 
 
 class RBM(Family, Trained):
@@ -82,9 +76,8 @@ class RBM(Family, Trained):
     def __init__(
         self, dag: DAG, hidden: int = 64, prior_scale: float = 1.0, bias_scale: float = 5.0
     ) -> None:
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ZooError(f"hidden must be a positive int, got {hidden!r}")
-        _positive(prior_scale=prior_scale, bias_scale=bias_scale)
+        positive_int("hidden", hidden)
+        positive_numbers(prior_scale=prior_scale, bias_scale=bias_scale)
         super().__init__(dag)
         self.n, self.hidden = len(dag), hidden
         self.scales = {"w": float(prior_scale), "b_visible": float(bias_scale)}

@@ -30,7 +30,6 @@ fewer than L is partial posterior collapse).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -42,8 +41,9 @@ from graphs.families import pixels
 from .._lazy import dist, jax, jnp, numpyro
 from ..data import Dataset, square_shape
 from ..errors import ZooError
+from ..validate import positive_ints, positive_numbers
 from . import _vae_net as net
-from ._base import Draws, Family, Trained, as_numpy, item_count, pick_draws
+from ._base import Draws, Family, ItemPlate, Trained, as_numpy, pick_draws
 from ._spec import FamilySpec, Row, binary_only
 
 LATENTS = (2, 8, 16)
@@ -54,7 +54,7 @@ K_SHOWN = (1, 10, 100, 1000, 5000)
 ACTIVE_KL = 0.01
 
 
-class Vae(Family, Trained):
+class Vae(ItemPlate, Family, Trained):
     """A VAE with a Bernoulli MLP decoder (the model) and an amortised Gaussian encoder."""
 
     methods = ("svi",)
@@ -79,11 +79,8 @@ class Vae(Family, Trained):
     ) -> None:
         if latent not in LATENTS:
             raise ZooError(f"latent must be one of {LATENTS}, got {latent!r}")
-        _check_size(hidden=hidden)
-        for name, v in (("prior_scale", prior_scale), ("bias_scale", bias_scale)):
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
-            if not (ok and math.isfinite(v) and v > 0):
-                raise ZooError(f"{name} must be a positive number, got {v!r}")
+        positive_ints(hidden=hidden)
+        positive_numbers(prior_scale=prior_scale, bias_scale=bias_scale)
         super().__init__(dag)
         self.n = len(self.observed)
         self.latent, self.hidden = int(latent), int(hidden)
@@ -130,11 +127,6 @@ class Vae(Family, Trained):
     def program_kwargs(self, data: Dataset) -> dict:
         return {"x": jnp.asarray(self._x(data))}
 
-    def minibatch_kwargs(self, kwargs: dict, batch_size: int) -> dict:
-        """The same data, with the items plate drawing ``batch_size`` of them per step."""
-        items = int(kwargs["x"].shape[0])
-        return {**kwargs, "subsample_size": min(int(batch_size), items)}
-
     # -- the program ----------------------------------------------------------------------
     def _weights(self) -> dict:
         return {
@@ -147,28 +139,18 @@ class Vae(Family, Trained):
             for name, shape in self._shapes.items()
         }
 
-    def program(
-        self,
-        x: jnp.ndarray | None = None,
-        n_items: int | None = None,
-        subsample_size: int | None = None,
-    ) -> None:
-        """Decoder weights from their priors, then per item z ~ N(0, I) and the pixels.
+    def global_sites(self) -> Any:
+        """The decoder, its weights from their priors."""
+        return net.with_weights(self.decoder_template, self._weights())
 
-        ``x`` (items, n) observes the data; without it ``n_items`` items are drawn.
-        ``subsample_size`` draws that many items per call (minibatch SVI).
-        """
-        items = item_count(x, n_items)
-        decoder = net.with_weights(self.decoder_template, self._weights())
-        with numpyro.plate("items", items, subsample_size=subsample_size) as idx:
-            z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand([self.latent]).to_event(1))
-            logits = jax.vmap(decoder)(z)
-            obs = None if x is None else (x if subsample_size is None else x[idx])
-            numpyro.sample("x", dist.Bernoulli(logits=logits).to_event(1), obs=obs)
+    def item_sites(self, params: Any, x: jnp.ndarray | None, size: int) -> None:
+        """Per item z ~ N(0, I), then the pixels through the decoder."""
+        z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand([self.latent]).to_event(1))
+        numpyro.sample("x", dist.Bernoulli(logits=jax.vmap(params)(z)).to_event(1), obs=x)
 
     def program_items(self, values: jnp.ndarray | None = None, n_items: int = 1) -> None:
         """The loop form: one site per pixel, each reading only z (and the weights)."""
-        decoder = net.with_weights(self.decoder_template, self._weights())
+        decoder = self.global_sites()
         n = n_items if values is None else values.shape[0]
         with numpyro.plate("items", n):
             z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand([self.latent]).to_event(1))
@@ -299,7 +281,7 @@ class Vae(Family, Trained):
     # -- known answers -----------------------------------------------------------------------
     def simulate(self, key: Any, n: int) -> tuple[Dataset, dict]:
         """``n`` images from decoder weights drawn from their priors."""
-        _check_size(n=n)
+        positive_ints(n=n)
         truth = {
             name: (self.prior_scale if name[0] == "w" else self.bias_scale)
             * jax.random.normal(jax.random.fold_in(key, i), shape)
@@ -310,12 +292,6 @@ class Vae(Family, Trained):
         shape = square_shape(self.n)
         data = Dataset(x, names, (2,) * len(names), shape=shape, source="simulated vae")
         return data, {k: as_numpy(v) for k, v in truth.items()}
-
-
-def _check_size(**values: Any) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ZooError(f"{name} must be a positive int, got {v!r}")
 
 
 def _dag(n: int = 64, latent: int = 8, **_: Any) -> DAG:
