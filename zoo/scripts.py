@@ -63,6 +63,7 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
     ``(flag, argparse options)`` pairs, each flag named after the keyword of analysis
     ``name`` that it overrides (none given keeps the preset's value)."""
     from .analyses.anomaly import FAMILIES
+    from .analyses.inpaint import FAMILIES as INPAINT
     from .analyses.ng_jordan import DATASETS
 
     flags: dict[str, list[tuple[str, dict[str, Any]]]] = {
@@ -89,6 +90,12 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
         ],
         "anomaly": [
             ("--families", {"nargs": "+", "choices": list(FAMILIES), "help": "default: all"})
+        ],
+        "inpaint": [
+            (
+                "--families",
+                {"nargs": "+", "choices": list(INPAINT), "help": "default: the preset's"},
+            )
         ],
         "semi-supervised": [
             ("--labels", {"type": int, "nargs": "+", "help": "numbers of labelled digits"}),

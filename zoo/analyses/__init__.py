@@ -23,6 +23,7 @@ from ..errors import ZooError
 from ._run import SIZES, AnalysisResult
 from .anomaly import run_anomaly
 from .double_counting import run_double_counting
+from .inpaint import run_inpaint
 from .missing import run_missing
 from .ng_jordan import run_ng_jordan
 from .semi_supervised import run_semi_supervised
@@ -47,6 +48,10 @@ ANALYSES: dict[str, tuple[Callable[..., AnalysisResult], str]] = {
     "semi-supervised": (
         run_semi_supervised,
         "few labels: a mixture that sums out unknown labels against labelled-only logistic",
+    ),
+    "inpaint": (
+        run_inpaint,
+        "fill in a digit's bottom half given its top: conditional nats and completions",
     ),
 }
 
@@ -88,6 +93,7 @@ __all__ = [
     "get_analysis",
     "run_anomaly",
     "run_double_counting",
+    "run_inpaint",
     "run_missing",
     "run_ng_jordan",
     "run_semi_supervised",
