@@ -46,7 +46,10 @@ def main(argv=None) -> int:
         print(f"{name}: {result.summary['finding']}", file=sys.stderr)
         print(f"{name}: {timings[name]} s", file=sys.stderr, flush=True)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count()}
-    (out / "timings.json").write_text(json.dumps({"seconds": timings, **machine}, indent=2) + "\n")
+    path = out / "timings.json"
+    if args.only and path.exists():  # a partial run keeps the other analyses' seconds
+        timings = {**json.loads(path.read_text())["seconds"], **timings}
+    path.write_text(json.dumps({"seconds": timings, **machine}, indent=2) + "\n")
     return 0
 
 

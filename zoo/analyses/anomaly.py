@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import models as _models
 from ..errors import ZooError
+from ..validate import some_of
 from . import _run
 from ._checks import check_int, check_sizes
 from ._common import binary_dataset, split_indices
@@ -90,11 +91,7 @@ def run_anomaly(
     and ``draws`` (posterior draws of the conjugate families).
     """
     s = settings_for(size, seed, PRESETS, **overrides)
-    for f in s["families"]:
-        if f not in FAMILIES:
-            raise ZooError(f"unknown family {f!r}; expected some of {list(FAMILIES)}")
-    if not s["families"]:
-        raise ZooError("families must name at least one family")
+    some_of(s["families"], FAMILIES, "family", "families")
     inl = sorted(set(s["inliers"]))
     if not inl or not all(isinstance(c, int | np.integer) and 0 <= c <= 9 for c in inl):
         raise ZooError(f"inliers must be digit classes 0..9, got {list(s['inliers'])}")

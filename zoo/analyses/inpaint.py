@@ -45,16 +45,10 @@ import numpy as np
 
 from .. import models as _models
 from ..errors import ZooError
+from ..validate import some_of
+from . import _run
 from ._checks import check_int
-from ._run import (
-    AnalysisResult,
-    Progress,
-    one_blas_thread,
-    reporter,
-    rounded,
-    settings_for,
-    stopwatch,
-)
+from ._run import AnalysisResult, Progress, one_blas_thread, reporter, rounded, settings_for
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -134,11 +128,7 @@ def run_inpaint(
     from ..compare import BUDGETS
 
     s = settings_for(size, seed, PRESETS, **overrides)
-    for f in s["families"]:
-        if f not in FAMILIES:
-            raise ZooError(f"unknown family {f!r}; expected some of {list(FAMILIES)}")
-    if not s["families"]:
-        raise ZooError("families must name at least one family")
+    some_of(s["families"], FAMILIES, "family", "families")
     if s["budget"] not in BUDGETS:
         raise ZooError(f"unknown budget {s['budget']!r}; expected one of {list(BUDGETS)}")
     for key in ("importance", "show", "samples", "sweeps"):
@@ -153,7 +143,7 @@ def run_inpaint(
     given = np.repeat(test.x[shown], s["samples"], axis=0)
     table, summary, pictures = [], {}, {}
     for name in s["families"]:
-        seconds = stopwatch()
+        seconds = _run.stopwatch()
         out = _run_family(name, train, test.x, given, s)
         row = _row(name, out)
         table.append(row)

@@ -35,9 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from zoo.validate import some_of
-
 from ..errors import ZooError
+from ..validate import some_of
 from . import _run
 from ._checks import check_fractions, check_int, check_sizes
 from ._common import error_rate, naive_bayes_fit, nested_subsets, split_indices
