@@ -30,6 +30,7 @@ bench-install: install
 bench: bench-install
 	$(BIN)/python benchmarks/nuts_peers.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/svi_peers.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/vae_torch.py $(BENCH_ARGS)
 
 # The main job: every family fitted on the bundled digits, side by side in one table and one
 # report (zoo-report/index.html), then one family's full card.

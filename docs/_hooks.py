@@ -25,7 +25,7 @@ finds the markers; each module of ``docs/_render/`` renders its own (its ``RENDE
     the names in ``PACKAGE.__all__`` with the module that documents each;
 ``benchmarks``: ``<!-- bench-KIND: FILE -->``
     a table of ``benchmarks/results/*.json`` (KIND: env, nuts, nuts-ratios, svi, svi-ratios,
-    scaling, overhead; ``bench-nuts: FILE SCALE`` keeps one scale).
+    scaling, overhead, vae-torch; ``bench-nuts: FILE SCALE`` keeps one scale).
 
 PATH is relative to ``docs/``, FILE to the repository root. An unknown marker or a missing
 file stops the build.

@@ -245,3 +245,29 @@ def test_a_fit_on_sampled_network_data_loads_back(tmp_path):
     saved = zoo.load(out)
     train, _ = load_data("sample:2000", saved.model.dag, seed=0).split(0.2, seed=0)
     assert np.array_equal(saved.train.x, conform(train, saved.model.dag).x)
+
+
+def test_the_deep_families_options_are_flags(files):
+    import argparse
+
+    from zoo.cli import _parser
+    from zoo.models import FAMILIES, get_family, make_model
+
+    (sub,) = (a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    fit = sub.choices["fit"]
+    helps = {a.dest: a.help for a in fit._actions}
+    # --hidden names every family that takes it
+    for name in FAMILIES:
+        if "hidden" in get_family(name).options:
+            assert name.split("-")[0] in helps["hidden"], name
+    args = fit.parse_args(["flow", "--layers", "2", "--knots", "3", "--timesteps", "5"])
+    assert (args.layers, args.knots, args.timesteps, args.depth) == (2, 3, 5, None)
+    code, _, err = run("fit", "vae", "--timesteps", 5)
+    assert code == 2 and "--timesteps does not apply to family 'vae'" in err
+    # a tiny flow fit takes them: two layers of 3-knot splines over 16 pixels
+    argv = ["fit", "flow", "--data", files["pixels"], "--layers", 2, "--knots", 3]
+    code, text, err = run(*argv, "--hidden", 4, "--steps", 5, "--json")
+    assert code == 0, err
+    count = make_model("flow", n=16, layers=2, knots=3, hidden=4).param_count()
+    assert json.loads(text)["params"]["model"] == count
+    assert count == 2 * make_model("flow", n=16, knots=3, hidden=4).param_count()

@@ -191,15 +191,17 @@ def test_the_trajectory_runs_from_noise_to_digit_like_samples(fitted, tmp_path):
 
 def test_the_card_saves_and_loads(capsys, tmp_path):
     argv = ["fit", "diffusion", "--steps", "100", "--hidden", "16", "--json"]
-    assert main([*argv, "--out", str(tmp_path / "fit")]) == 0
+    assert main([*argv, "--timesteps", "6", "--depth", "3", "--out", str(tmp_path / "fit")]) == 0
     card = json.loads(capsys.readouterr().out)
     assert card["method"] == "elbo" and card["settings"]["steps"] == 100
-    # (64 + 20) x 16 + 16, 16 x 16 + 16, 16 x 64 + 64
-    assert card["params"]["model"] == 84 * 16 + 16 + 16 * 16 + 16 + 16 * 64 + 64
+    # (64 + 6) x 16 + 16, two of 16 x 16 + 16 (depth 3), 16 x 64 + 64
+    assert card["params"]["model"] == 70 * 16 + 16 + 2 * (16 * 16 + 16) + 16 * 64 + 64
     assert set(card["heldout"]["details"]) >= {"L_T", "sum_kl", "L_0"}
     edges = {tuple(e) for e in card["edges"]}
     # the chain over steps, then x_1 to every pixel of x_0
-    assert ("z20", "z19") in edges and ("z1", "x63") in edges and len(edges) == 19 + 64
+    assert ("z6", "z5") in edges and ("z1", "x63") in edges and len(edges) == 5 + 64
+    for name in ("dag.png", "denoising.png", "steps.png"):  # its own figures beside the rest
+        assert (tmp_path / "fit" / name).read_bytes()[:4] == b"\x89PNG", name
     back = zoo.load(tmp_path / "fit")
     assert back.card["heldout"] == card["heldout"]
     assert back.recompute()["heldout"]["nats_per_item"] == pytest.approx(

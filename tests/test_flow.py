@@ -121,6 +121,7 @@ def test_it_fits_compares_and_saves(capsys, tmp_path):
     argv = ["fit", "flow", "--steps", "20", "--json", "--out", str(tmp_path / "fit")]
     assert main(argv) == 0
     card = json.loads(capsys.readouterr().out)
+    assert card["params"]["model"] == make_model("flow").param_count()
     assert card["method"] == "svi" and card["settings"]["learning_rate"] == 0.005
     details = card["heldout"]["details"]
     assert details["dequantisation_samples"] == 16 and details["mc_se_nats"] > 0

@@ -98,6 +98,20 @@ def test_the_card_of_a_digits_fit(capsys, tmp_path):
     back = zoo.load(tmp_path)
     assert set(back.result.draws()) == {"w_hidden", "b_hidden", "w_out", "b_out", "encoder"}
     assert back.recompute()["heldout"] == card["heldout"]
+    # --out adds the family's own figures to the common ones
+    for name in ("dag.png", "elbo.png", "latent_map.png", "interpolations.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_its_own_figures_follow_the_latent_size_and_the_items(fitted):
+    model, draws, data, _ = fitted
+    assert set(model.family_figures(draws, data)) == {"latent_map.png", "interpolations.png"}
+    # no map beyond 2-D; one item has no pair to interpolate between
+    wide = make_model("vae", n=N, latent=8, hidden=3)
+    point, _ = wide.train(data, jax.random.PRNGKey(0), steps=2, learning_rate=0.01)
+    wide_draws = {k: np.asarray(v)[None] for k, v in point.items()}
+    assert set(wide.family_figures(wide_draws, data)) == {"interpolations.png"}
+    assert wide.family_figures(wide_draws, data.take(slice(0, 1))) == {}
 
 
 def test_bad_options_are_refused():

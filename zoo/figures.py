@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from .compare import CompareResult
+    from .data import Dataset
     from .fit import FitResult
 
 RANK_VARIABLES = 4  # rank plots stay readable for a few parameters
@@ -95,17 +96,19 @@ def elbo_figure(elbo: np.ndarray | None, objective: str = "elbo") -> Figure:
 
 
 def fit_figures(
-    result: FitResult, shape: tuple[int, int] | None, seed: int = 0
+    result: FitResult, shape: tuple[int, int] | None, seed: int = 0, data: Dataset | None = None
 ) -> dict[str, Figure]:
     """The figures of a fit, by file name: ``dag.png``, ``samples.png`` (when the data have
     an image ``shape``), ``rank.png`` (NUTS and exact draws), ``elbo.png`` (SVI) or
-    ``objective.png`` (a trained family's other methods)."""
+    ``objective.png`` (a trained family's other methods); with held-out ``data``, the
+    family's own figures too (``Family.family_figures``)."""
     import graphs
 
     from .evaluate import samples
 
-    figures = {"dag.png": graphs.draw_dag(result.family_model.dag)}
-    n_obs = len(result.family_model.observed)
+    model = result.family_model
+    figures = {"dag.png": graphs.draw_dag(model.dag)}
+    n_obs = len(model.observed)
     if shape is not None and shape[0] * shape[1] == n_obs:
         figures["samples.png"] = samples_figure(samples(result, 16, seed), shape)
     trace = _trace_figure(result)
@@ -113,6 +116,8 @@ def fit_figures(
         figures[f"{trace[0]}.png"] = trace[1]
     else:
         figures["rank.png"] = rank_figure(result)
+    if data is not None:
+        figures.update(model.family_figures(result.draws(), data, seed))
     return figures
 
 

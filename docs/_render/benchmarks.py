@@ -109,6 +109,30 @@ OVERHEAD: list[Column] = [
 ]
 
 
+VAE_TORCH: list[Column] = [
+    ("sampler", lambda r: _zoo_bold(r, r["sampler"]), "{}"),
+    ("threads", "threads", "{}"),
+    ("steps timed", "steps", "{:,}"),
+    ("steps/s", "steps_per_s", "{:,.0f}"),
+    ("compile s", "compile_s", "{:.1f}"),
+    ("steps/s with compile", "steps_per_s_e2e", "{:,.0f}"),
+    ("final loss", "loss_final", "{:,.0f}"),
+]
+
+
+def bench_vae_torch(path: str) -> str:
+    """The zoo's VAE SVI against plain PyTorch: one row per sampler and thread count, then
+    the ratios."""
+    data = _bench(path)
+    r = data["ratios"]
+    same = "-" if r["same_threads"] is None else f"{r['same_threads']:.2f}"
+    return (
+        f"{records_table(data['rows'], VAE_TORCH)}\n\nzoo / torch steps per second at equal "
+        f"threads: **{same}** (goal {r['goal']:g}); against the fastest torch "
+        f"(torch threads: {r['best_torch_threads']}): **{r['best_torch']:.2f}**."
+    )
+
+
 def _records(section: str, columns: list[Column]):
     """The renderer of a marker whose table is one row per record of ``section``."""
     return lambda path: records_table(_bench(path)[section], columns)
@@ -122,4 +146,5 @@ RENDER = {
     "bench-svi-ratios": _records("ratios", SVI_RATIOS),
     "bench-scaling": bench_scaling,
     "bench-overhead": _records("rows", OVERHEAD),
+    "bench-vae-torch": bench_vae_torch,
 }

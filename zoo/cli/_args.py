@@ -23,6 +23,10 @@ OPTION_NAMES = (
     "conditional",
     "hidden",
     "latent",
+    "timesteps",
+    "depth",
+    "layers",
+    "knots",
     "network",
     "bif",
 )
@@ -74,9 +78,22 @@ def add_family_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--grid", action="store_true", default=None, help="2-D neighbourhood chain")
     g.add_argument("--conditional", choices=["logistic", "neural"], help="autoregressive form")
     g.add_argument(
-        "--hidden", type=int_at_least(1, "--hidden"), help="hidden units (MADE 64, VAE 128)"
+        "--hidden",
+        type=int_at_least(1, "--hidden"),
+        help="hidden units: autoregressive neural (MADE) 64, vae 128, rbm 64, diffusion 256 "
+        "(per layer), flow 64",
     )
-    g.add_argument("--latent", type=int, choices=[2, 8, 16], help="VAE latent dimensions (8)")
+    g.add_argument("--latent", type=int, choices=[2, 8, 16], help="vae latent dimensions (8)")
+    g.add_argument(
+        "--timesteps", type=int_at_least(1, "--timesteps"), help="diffusion noising steps T (20)"
+    )
+    g.add_argument(
+        "--depth", type=int_at_least(1, "--depth"), help="diffusion denoiser hidden layers (2)"
+    )
+    g.add_argument(
+        "--layers", type=int_at_least(1, "--layers"), help="flow depth: stacked MAF layers (1)"
+    )
+    g.add_argument("--knots", type=int_at_least(1, "--knots"), help="flow spline knots (4)")
     g.add_argument("--network", metavar="NAME", help="a pgmpy bundled network, e.g. alarm")
     g.add_argument("--bif", metavar="FILE", help="a BIF file")
 

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> None:
     if out is not None:
         from ..figures import fit_figures
 
-        figures = fit_figures(result, train.shape, seed=args.seed)
+        figures = fit_figures(result, train.shape, seed=args.seed, data=test)
         names = save(result, out, card=card, figures=figures)
         note(f"wrote {out}/: {', '.join(names)}")
     print(dumps(card) if args.json else format_card(card))

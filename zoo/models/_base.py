@@ -37,6 +37,8 @@ from ..data import Dataset
 from ..errors import ZooError
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from . import FamilySpec
 
 Draws = Mapping[str, Any]  # site name -> array with a leading draw axis
@@ -206,6 +208,11 @@ class Family(abc.ABC):
         """Sites whose every element is identified (unchanged by the family's relabellings),
         ranked by SBC; ``None`` when every site is."""
         return [] if self.invariant_only else None
+
+    def family_figures(self, draws: Draws, data: Dataset, seed: int = 0) -> dict[str, Figure]:
+        """The family's own figures of fitted ``draws``, by file name (``zoo fit --out``
+        saves them beside the common ones); ``data`` are held-out items. None by default."""
+        return {}
 
     def calibration_extras(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Further identified ``(draws, k)`` quantities for SBC, from site values with a

@@ -100,13 +100,14 @@ def make_guide(model: Vae, decoder0: dict, encoder0: Any) -> Callable[..., None]
     return guide
 
 
-def fit_svi(
-    model: Vae, guide: Any, kwargs: dict, key: Any, steps: int, learning_rate: float
-) -> tuple[dict, jax.Array]:
-    """``(params, losses)`` of ``steps`` SVI steps (Trace_ELBO, Adam with the step size
-    cosine-decayed to ``ALPHA`` of its start, so the last steps settle): ``svi.init`` and a
-    ``lax.scan`` over ``svi.update`` in one compiled function (an eager ``init`` costs
-    seconds of small compiles)."""
+def svi_run(
+    model: Vae, guide: Any, kwargs: dict, steps: int, learning_rate: float
+) -> Callable[[jax.Array, jax.Array], tuple[dict, jax.Array]]:
+    """The compiled run of ``steps`` SVI steps, ``run(key, x) -> (params, losses)``
+    (Trace_ELBO, Adam with the step size cosine-decayed to ``ALPHA`` of its start, so the
+    last steps settle): ``svi.init`` and a ``lax.scan`` over ``svi.update`` in one jitted
+    function (an eager ``init`` costs seconds of small compiles). ``x`` is ``kwargs["x"]``;
+    the other ``kwargs`` are fixed."""
     import optax
     from numpyro.infer import SVI, Trace_ELBO
     from numpyro.optim import optax_to_numpyro
@@ -123,8 +124,7 @@ def fit_svi(
         )
         return svi.get_params(state), losses
 
-    params, losses = run(key, kwargs["x"])
-    return params, losses
+    return run
 
 
 def _bernoulli(x: Any, logits: Any) -> jax.Array:

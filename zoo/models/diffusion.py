@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -51,6 +51,9 @@ from . import _diffusion_bound as bound
 from . import _diffusion_net as net
 from ._base import Draws, Family, Trained, as_numpy, pick_draws
 from ._spec import FamilySpec, Row, binary_only
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: pixels the loop form can hold as one integer per noisy image
 LOOP_MAX_PIXELS = 24
@@ -250,6 +253,16 @@ class Diffusion(Family, Trained):
 
     def sample(self, draws: Draws, key: Any, n: int) -> np.ndarray:
         return np.asarray(self.trajectory(draws, key, n)[-1])
+
+    def family_figures(self, draws: Draws, data: Dataset, seed: int = 0) -> dict[str, Figure]:
+        """The denoising trajectory, and samples with the held-out bound (on ``data``)
+        against the number of sampling steps."""
+        from . import _diffusion_figures as figures
+
+        return {
+            "denoising.png": figures.trajectory(self, draws, seed=seed),
+            "steps.png": figures.steps(self, draws, data, seed=seed)[0],
+        }
 
     def prior_draws(self, key: Any) -> dict[str, jnp.ndarray]:
         return {

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from ..validate import positive_ints, positive_numbers
 from . import _vae_net as net
 from ._base import Draws, Family, ItemPlate, Trained, as_numpy, pick_draws
 from ._spec import FamilySpec, Row, binary_only
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LATENTS = (2, 8, 16)
 #: importance samples per item for the held-out score and for the training items' log-lik
@@ -160,11 +163,17 @@ class Vae(ItemPlate, Family, Trained):
                 numpyro.sample(name, dist.Bernoulli(logits=logits[:, i]), obs=obs)
 
     # -- training -------------------------------------------------------------------------
-    def train(self, data, key, *, steps, learning_rate, batch_size=None, progress=None):
-        """SVI on the ELBO through the guide of ``_vae_net.make_guide``; the point is the
-        decoder's MAP weights and the encoder as a flat vector."""
-        from jax.flatten_util import ravel_pytree
-
+    def svi_run(
+        self,
+        data: Dataset,
+        key: Any,
+        *,
+        steps: int,
+        learning_rate: float,
+        batch_size: int | None = None,
+    ) -> tuple[Callable[..., tuple[dict, Any]], tuple[Any, Any]]:
+        """The compiled SVI run :meth:`train` calls and its arguments: ``run(*args)`` gives
+        ``(params, losses)`` (benchmarks/vae_torch.py times it apart from its compile)."""
         k_dec, k_enc, k_fit = jax.random.split(key, 3)
         decoder = net.mlp(self.latent, self.n, self.hidden, net.key_seed(k_dec))
         decoder0 = net.decoder_weights(decoder)
@@ -174,7 +183,18 @@ class Vae(ItemPlate, Family, Trained):
         batch = self.batch_size if batch_size is None else int(batch_size)
         if batch < data.n_items:
             kwargs = self.minibatch_kwargs(kwargs, batch)
-        params, losses = net.fit_svi(self, guide, kwargs, k_fit, int(steps), learning_rate)
+        run = net.svi_run(self, guide, kwargs, int(steps), learning_rate)
+        return run, (k_fit, kwargs["x"])
+
+    def train(self, data, key, *, steps, learning_rate, batch_size=None, progress=None):
+        """SVI on the ELBO through the guide of ``_vae_net.make_guide``; the point is the
+        decoder's MAP weights and the encoder as a flat vector."""
+        from jax.flatten_util import ravel_pytree
+
+        run, args = self.svi_run(
+            data, key, steps=steps, learning_rate=learning_rate, batch_size=batch_size
+        )
+        params, losses = run(*args)
         if progress is not None:
             progress(steps, steps)
         point = {name: params[f"{name}_map"] for name in self._shapes}
@@ -277,6 +297,19 @@ class Vae(ItemPlate, Family, Trained):
         logits = jax.vmap(lambda w, zi: net.with_weights(self.decoder_template, w)(zi))(picked, z)
         u = jax.random.uniform(jax.random.fold_in(key, 2), logits.shape)
         return as_numpy(u < jax.nn.sigmoid(logits)).astype(np.int32)
+
+    def family_figures(self, draws: Draws, data: Dataset, seed: int = 0) -> dict[str, Figure]:
+        """The decoded 2-D latent map (a latent-2 VAE only) and interpolations in z between
+        pairs of ``data``'s items (when it has two or more)."""
+        from . import _vae_figures
+
+        out: dict[str, Figure] = {}
+        if self.latent == 2:
+            out["latent_map.png"] = _vae_figures.latent_map(self, draws, data)
+        pairs = min(4, data.n_items // 2)
+        if pairs:
+            out["interpolations.png"] = _vae_figures.interpolations(self, draws, data, pairs)
+        return out
 
     # -- known answers -----------------------------------------------------------------------
     def simulate(self, key: Any, n: int) -> tuple[Dataset, dict]:
