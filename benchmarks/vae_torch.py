@@ -84,9 +84,7 @@ def zoo_runner(train, steps: int, seed: int):
     from zoo.models import make_model
 
     model = make_model("vae", n=train.n_vars)
-    run, run_args = model.svi_run(
-        train, jax.random.PRNGKey(seed), steps=steps, learning_rate=model.learning_rate
-    )
+    run, run_args = model.svi_run(train, jax.random.PRNGKey(seed), steps, model.learning_rate, None)
     start = time.perf_counter()
     compiled = run.lower(*run_args).compile()
     return model, compiled, run_args, time.perf_counter() - start

@@ -164,23 +164,18 @@ class Vae(ItemPlate, Family, Trained):
 
     # -- training -------------------------------------------------------------------------
     def svi_run(
-        self,
-        data: Dataset,
-        key: Any,
-        *,
-        steps: int,
-        learning_rate: float,
-        batch_size: int | None = None,
+        self, data: Dataset, key: Any, steps: int, learning_rate: float, batch: int | None
     ) -> tuple[Callable[..., tuple[dict, Any]], tuple[Any, Any]]:
         """The compiled SVI run :meth:`train` calls and its arguments: ``run(*args)`` gives
-        ``(params, losses)`` (benchmarks/vae_torch.py times it apart from its compile)."""
+        ``(params, losses)`` (benchmarks/vae_torch.py times it apart from its compile);
+        ``batch`` items per step (``None``: the family's ``batch_size``)."""
         k_dec, k_enc, k_fit = jax.random.split(key, 3)
         decoder = net.mlp(self.latent, self.n, self.hidden, net.key_seed(k_dec))
         decoder0 = net.decoder_weights(decoder)
         encoder0 = net.mlp(self.n, 2 * self.latent, self.hidden, net.key_seed(k_enc))
         guide = net.make_guide(self, decoder0, encoder0)
         kwargs = self.program_kwargs(data)
-        batch = self.batch_size if batch_size is None else int(batch_size)
+        batch = self.batch_size if batch is None else int(batch)
         if batch < data.n_items:
             kwargs = self.minibatch_kwargs(kwargs, batch)
         run = net.svi_run(self, guide, kwargs, int(steps), learning_rate)
@@ -191,9 +186,7 @@ class Vae(ItemPlate, Family, Trained):
         decoder's MAP weights and the encoder as a flat vector."""
         from jax.flatten_util import ravel_pytree
 
-        run, args = self.svi_run(
-            data, key, steps=steps, learning_rate=learning_rate, batch_size=batch_size
-        )
+        run, args = self.svi_run(data, key, steps, learning_rate, batch_size)
         params, losses = run(*args)
         if progress is not None:
             progress(steps, steps)
