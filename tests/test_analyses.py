@@ -429,6 +429,7 @@ def test_every_analysis_is_registered_with_an_example():
         "missing",
         "anomaly",
         "semi-supervised",
+        "toys",
     ]
     for name, (fn, description) in ANALYSES.items():
         assert fn.__doc__ and description

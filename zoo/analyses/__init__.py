@@ -26,6 +26,7 @@ from .double_counting import run_double_counting
 from .missing import run_missing
 from .ng_jordan import run_ng_jordan
 from .semi_supervised import run_semi_supervised
+from .toys import run_toys
 
 ANALYSES: dict[str, tuple[Callable[..., AnalysisResult], str]] = {
     "ng-jordan": (
@@ -47,6 +48,10 @@ ANALYSES: dict[str, tuple[Callable[..., AnalysisResult], str]] = {
     "semi-supervised": (
         run_semi_supervised,
         "few labels: a mixture that sums out unknown labels against labelled-only logistic",
+    ),
+    "toys": (
+        run_toys,
+        "2-D toys: a flow, an energy model (grid Z, Langevin) and a diffusion, side by side",
     ),
 }
 
@@ -91,5 +96,6 @@ __all__ = [
     "run_missing",
     "run_ng_jordan",
     "run_semi_supervised",
+    "run_toys",
     "write_result",
 ]
