@@ -1,7 +1,7 @@
 """The figure of ``zoo analyze toys``: one row per toy; columns the data, the flow's
 density, its samples coloured by where they started in N(0, I) (the warp's end), the energy
-model's density with Langevin samples on top, the diffusion's samples, and its denoising
-trajectories from noise to data."""
+model's density with Langevin samples on top, the diffusion's samples, and snapshots of
+its denoising chains from noise (light) to data (red)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ TITLES = (
     "flow: N(0, I) warped",
     "energy p(x) + Langevin",
     "diffusion samples",
-    "denoising paths",
+    "denoising: x_t, t = T .. 0",
 )
+#: the denoising column's snapshots, as shares of the T steps (noise first)
+SNAPSHOTS = (1.0, 0.5, 0.25, 0.1, 0.0)
 
 
 def toys_figure(drawn: dict[str, dict], resolution: int = 150) -> Any:
@@ -44,9 +46,9 @@ def toys_figure(drawn: dict[str, dict], resolution: int = 150) -> Any:
         _dots(row[3], d["langevin"], "w", size=0.5)
         _dots(row[4], d["diffusion"], "C3")
         path = d["path"]  # (T + 1, n, 2), noise first
-        for chain in range(min(40, path.shape[1])):
-            row[5].plot(path[:, chain, 0], path[:, chain, 1], lw=0.4, alpha=0.5, c="0.5")
-        _dots(row[5], path[-1, :40], "C3", size=6)
+        steps = path.shape[0] - 1
+        for t, shade in zip(SNAPSHOTS, ("0.85", "0.65", "0.45", "C1", "C3"), strict=True):
+            _dots(row[5], path[steps - round(t * steps)], shade, size=1.0)
         row[0].set_ylabel(toy)
         for c, ax in enumerate(row):
             ax.set(xlim=(-LIMIT, LIMIT), ylim=(-LIMIT, LIMIT), xticks=[], yticks=[])
