@@ -430,6 +430,7 @@ def test_every_analysis_is_registered_with_an_example():
         "anomaly",
         "semi-supervised",
         "inpaint",
+        "toys",
     ]
     for name, (fn, description) in ANALYSES.items():
         assert fn.__doc__ and description

@@ -65,6 +65,7 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
     from .analyses.anomaly import FAMILIES
     from .analyses.inpaint import FAMILIES as INPAINT
     from .analyses.ng_jordan import DATASETS
+    from .models._flow_toys import TOYS
 
     flags: dict[str, list[tuple[str, dict[str, Any]]]] = {
         "ng-jordan": [
@@ -100,6 +101,10 @@ def analysis_flags(name: str) -> list[tuple[str, dict]]:
         "semi-supervised": [
             ("--labels", {"type": int, "nargs": "+", "help": "numbers of labelled digits"}),
             ("--repeats", {"type": int, "help": "random labellings (preset: 2 / 5)"}),
+        ],
+        "toys": [
+            ("--toys", {"nargs": "+", "choices": TOYS, "help": "default: all three"}),
+            ("--diffusion-steps", {"type": int, "help": "training steps (preset: 3000 / 10000)"}),
         ],
     }
     return flags[name]

@@ -27,6 +27,7 @@ from .inpaint import run_inpaint
 from .missing import run_missing
 from .ng_jordan import run_ng_jordan
 from .semi_supervised import run_semi_supervised
+from .toys import run_toys
 
 ANALYSES: dict[str, tuple[Callable[..., AnalysisResult], str]] = {
     "ng-jordan": (
@@ -52,6 +53,10 @@ ANALYSES: dict[str, tuple[Callable[..., AnalysisResult], str]] = {
     "inpaint": (
         run_inpaint,
         "fill in a digit's bottom half given its top: conditional nats and completions",
+    ),
+    "toys": (
+        run_toys,
+        "2-D toys: a flow, an energy model (grid Z, Langevin) and a diffusion, side by side",
     ),
 }
 
@@ -97,5 +102,6 @@ __all__ = [
     "run_missing",
     "run_ng_jordan",
     "run_semi_supervised",
+    "run_toys",
     "write_result",
 ]
