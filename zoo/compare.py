@@ -102,6 +102,16 @@ class CompareResult:
     fits: dict[str, FitResult] = field(default_factory=dict)
     samples: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"<CompareResult: {len(self.rows)} families, budget {self.budget!r}, seed {self.seed}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .display import compare_html
+
+        return compare_html(self)
+
     def results(self) -> dict:
         """Everything repeatable: what ``results.json`` holds (no seconds)."""
         b = BUDGETS[self.budget]

@@ -7,6 +7,7 @@ same numbers with or without them. Nothing here imports tqdm until a bar is draw
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -36,14 +37,10 @@ def wanted(json: bool = False, stream: IO[str] | None = None) -> bool:
 def _tqdm() -> Any:
     # the notebook widget only where a kernel runs and ipywidgets is there (tqdm.auto warns
     # when it is missing); plain text bars elsewhere
-    if "ipykernel" in sys.modules:
-        try:
-            import ipywidgets  # noqa: F401
-            from tqdm.notebook import tqdm as notebook
+    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as notebook
 
-            return notebook
-        except ImportError:
-            pass
+        return notebook
     from tqdm.std import tqdm
 
     return tqdm
