@@ -458,6 +458,18 @@ class DAG:
     def __hash__(self) -> int:
         return hash(self._key())
 
+    # -- notebook display (drawn on demand; a terminal shows only the one-line repr) ------
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        from ._display import dag_bundle
+
+        return dag_bundle(self)
+
+    def _repr_html_(self) -> str:
+        return self._repr_mimebundle_()["text/html"]
+
+    def _repr_svg_(self) -> str | None:
+        return self._repr_mimebundle_().get("image/svg+xml")  # None: too big, shown as PNG
+
     def __repr__(self) -> str:
         k = len(self._plates)
         plates = f", {k} plate{'s' if k > 1 else ''}" if k else ""

@@ -6,16 +6,28 @@ floats, so ``az.summary`` fails; the NumPy path gives the same numbers.
 
 Importing this module changes nothing and imports no ArviZ: ``from zoo._az import az`` (or
 :func:`arviz`) imports it and turns numba off when first asked for.
+
+ArviZ 0.23 announces its coming refactor with a multi-line FutureWarning at import (once a
+day); it concerns ArviZ's own API, not the zoo's results, so the import here hides that one
+warning (by category, module and message) and nothing else.
 """
 
 from __future__ import annotations
 
+import warnings
 from types import ModuleType
+
+#: the start of ArviZ's import-time refactor notice (arviz/__init__.py, 0.23)
+REFACTOR_NOTICE = r"\s*ArviZ is undergoing a major refactor"
 
 
 def arviz() -> ModuleType:
     """The ``arviz`` module, its numba path off."""
-    import arviz as az
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=REFACTOR_NOTICE, category=FutureWarning, module="arviz"
+        )
+        import arviz as az
 
     if az.Numba.numba_flag:
         az.Numba.disable_numba()

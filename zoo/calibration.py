@@ -37,8 +37,7 @@ NUTS, SVI and exact draws go through one code path.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +48,7 @@ from ._sbc_plot import plot_ranks
 from ._sbc_samplers import _exact, _Nuts, _Svi, _ViaFit
 from ._sbc_stats import MAX_SCALARS, chi2_uniform, holm, ranks_of, scalar_picks
 from .errors import ZooError
+from .progress import tasks, wanted
 from .validate import int_at_least
 
 if TYPE_CHECKING:
@@ -295,12 +295,10 @@ def sbc(
         else:
             posterior = _Svi(model, settings, draws)
 
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    reps = range(replications)
+    show = wanted() if progress is None else bool(progress)
+    reps: Iterable[int] = range(replications)
     if show:
-        from tqdm.auto import tqdm
-
-        reps = tqdm(reps, desc=f"SBC {family} {name}", leave=False)
+        reps = tasks(reps, f"SBC {family} {name}", replications, leave=False)
     rng = np.random.default_rng([seed, 1])  # tie-breaking, apart from JAX's streams
     root = jax.random.PRNGKey(seed)
     names: list[str] = []  # the first replication's (they all have the same)

@@ -143,6 +143,14 @@ class StructureCard:
         """This record as its JSON dict."""
         return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
 
+    def __repr__(self) -> str:
+        return f"<StructureCard {self.name!r}: {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+    def _repr_html_(self) -> str:
+        from .display import structure_html
+
+        return structure_html(self)
+
     @classmethod
     def from_json(cls, d: JSON) -> StructureCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
@@ -282,6 +290,10 @@ class Loo:
         )
 
 
+def _verdict(d: Diagnostics) -> str:
+    return "diagnostics pass" if d.passed else "diagnostics fail"
+
+
 @dataclass(frozen=True)
 class FitCard:
     """Everything ``zoo fit FAMILY`` reports: the structure card, then the fit's family,
@@ -298,6 +310,16 @@ class FitCard:
     heldout: Heldout
     loo: Loo
     seconds: dict[str, float]
+
+    def __repr__(self) -> str:
+        score = self.heldout.nats_per_item
+        nats = "" if score is None else f", {score:.4g} nats per item"
+        return f"<FitCard {self.family!r}: {self.method}{nats}, {_verdict(self.diagnostics)}>"
+
+    def _repr_html_(self) -> str:
+        from .display import fit_html
+
+        return fit_html(self)
 
     def to_json(self) -> JSON:
         """This record as its JSON dict."""
@@ -350,6 +372,14 @@ class ProgramFitCard:
     diagnostics: Diagnostics
     loo: Loo
     seconds: dict[str, float]
+
+    def __repr__(self) -> str:
+        return f"<ProgramFitCard {self.program!r}: {self.method}, {_verdict(self.diagnostics)}>"
+
+    def _repr_html_(self) -> str:
+        from .display import program_html
+
+        return program_html(self)
 
     def to_json(self) -> JSON:
         """This record as its JSON dict."""

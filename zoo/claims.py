@@ -131,6 +131,17 @@ class ClaimsReport:
         """True when no test contradicts the DAG."""
         return not any(t.contradicted for t in self.tests)
 
+    def __repr__(self) -> str:
+        return (
+            f"<ClaimsReport: {self.claimed} claimed, {len(self.contradicted)} contradicted "
+            f"({self.correction}, alpha {self.alpha:g})>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .display import claims_html
+
+        return claims_html(self)
+
     def to_dict(self) -> dict:
         """A JSON-ready dictionary (plain Python numbers, lists and strings)."""
         return {

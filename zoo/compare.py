@@ -102,6 +102,16 @@ class CompareResult:
     fits: dict[str, FitResult] = field(default_factory=dict)
     samples: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (
+            f"<CompareResult: {len(self.rows)} families, budget {self.budget!r}, seed {self.seed}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .display import compare_html
+
+        return compare_html(self)
+
     def results(self) -> dict:
         """Everything repeatable: what ``results.json`` holds (no seconds)."""
         b = BUDGETS[self.budget]
@@ -178,12 +188,14 @@ def compare(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     data: dict[str, Any] | None = None,
+    progress_bars: bool = False,
 ) -> CompareResult:
     """Fit every family in ``families`` (row names of :data:`FAMILY_ROWS`; default: all the
     data allow) to ``train``, score them on ``test`` and return a :class:`CompareResult`.
 
-    ``progress`` receives one line per family as it starts and ends. The same ``seed`` gives
-    the same rows and curves.
+    ``progress`` receives one line per family as it starts and ends; ``progress_bars`` adds
+    bars on standard error (the families, each fit's iterations: :mod:`zoo.progress`). The
+    same ``seed`` gives the same rows and curves, with bars or without.
     """
     from . import _jax
 
@@ -194,14 +206,19 @@ def compare(
     names = check_families(families, train)
     if not names:
         raise ZooError("no family can be fitted to these data")
-    say = progress or (lambda _line: None)
+    say = _say(progress, progress_bars)
     result = CompareResult(
         [], {}, {}, budget, seed, dict(data or {}), train.shape, fits={}, samples={}
     )
-    for i, name in enumerate(names, 1):
+    rows: Iterable[str] = names
+    if progress_bars:
+        from .progress import tasks
+
+        rows = tasks(names, "compare", len(names))
+    for i, name in enumerate(rows, 1):
         say(f"[{i}/{len(names)}] {name}: fitting ...")
         start = time.perf_counter()
-        row, fitted, seconds = _row(name, b, train, test, seed)
+        row, fitted, seconds = _row(name, b, train, test, seed, progress_bars)
         result.samples[name] = _samples(fitted, seed)
         curve_start = time.perf_counter()
         result.curves[name] = _curve(name, b, fitted, train, test, seed, row["nats_per_item"])
@@ -217,8 +234,23 @@ def compare(
     return result
 
 
+def _say(progress: Callable[[str], None] | None, bars: bool) -> Callable[[str], None]:
+    """``progress`` for each line, written above the bars when there are bars."""
+    if progress is None:
+        return lambda _line: None
+    if not bars:
+        return progress
+    from .progress import writing
+
+    def say(line: str) -> None:
+        with writing():
+            progress(line)
+
+    return say
+
+
 def _row(
-    name: str, b: Budget, train: Dataset, test: Dataset, seed: int
+    name: str, b: Budget, train: Dataset, test: Dataset, seed: int, bars: bool = False
 ) -> tuple[dict[str, Any], FitResult, dict[str, float | None]]:
     from .card import structure_card
     from .diagnostics import diagnose
@@ -234,7 +266,7 @@ def _row(
     if _map_row(model, b, kwargs):
         fitted = _map_fit(model, b, kwargs, train, seed)
     else:
-        fitted = fit(model, train, seed=seed, **kwargs)
+        fitted = fit(model, train, seed=seed, progress=bars, **kwargs)
     fit_seconds = time.perf_counter() - fit_start
     card = structure_card(get_family(family), model.dag, options)
     diag = diagnose(fitted)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ZooError
+from ..progress import wanted
 from ._args import Subparsers, int_at_least
 from ._shared import check_out, note
 
@@ -57,7 +58,14 @@ def run(args: argparse.Namespace) -> None:
 
     setup()
     result = compare(
-        train, test, families, budget=args.budget, seed=args.seed, progress=note, data=info
+        train,
+        test,
+        families,
+        budget=args.budget,
+        seed=args.seed,
+        progress=note,
+        data=info,
+        progress_bars=wanted(args.json),
     )
     note("writing the report ...")
     from .. import figures

@@ -8,11 +8,11 @@ Every check on the data and options runs before JAX is imported.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from ..models import FAMILIES, get_family, methods
 from ..options import family_options
+from ..progress import wanted
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note, warn
 
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> None:
         for k in ("chains", "warmup", "draws", "steps", "guide", "learning_rate", "batch_size")
         if getattr(args, k) is not None
     }
-    progress = sys.stderr.isatty() and not args.json
+    progress = wanted(args.json)
     note(
         f"fitting {spec.name} ({train.n_vars} variables) to {train.n_items:,} items by "
         f"{method} (seed {args.seed}) ..."

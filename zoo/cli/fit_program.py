@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..errors import ZooError
+from ..progress import wanted
 from ._args import OPTION_NAMES
 from ._shared import check_out, load_bound, note, warn
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> None:
     method = args.method or "nuts"
     check_fittable(bound)
     note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
-    progress = sys.stderr.isatty() and not args.json
+    progress = wanted(args.json)
     result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
     card = fit_card(result, program=args.family)
     warn(card.diagnostics.to_json())

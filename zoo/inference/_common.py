@@ -4,7 +4,6 @@ methods share."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -40,12 +39,9 @@ def check_budget(chains: Any, warmup: Any, draws: Any, steps: Any, target_accept
         raise ZooError(f"target_accept must be in (0, 1), got {target_accept}")
 
 
-def progress_printer(what: str) -> Callable[[int, int], None]:
-    """A ``progress(done, total)`` callback that rewrites one line on standard error."""
+def progress_printer(what: str, warmup: int = 0) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback drawing a bar on standard error
+    (:func:`zoo.progress.iterations`; ``warmup``: NUTS's, named as a phase)."""
+    from ..progress import iterations
 
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{what}: {min(done, total):,}/{total:,} iterations{end}")
-        sys.stderr.flush()
-
-    return show
+    return iterations(what, warmup)

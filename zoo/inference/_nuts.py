@@ -43,7 +43,7 @@ def nuts_draws(
         target_accept=target_accept,
         cache_key=target.cache_key(),
         reference=target.reference_draws(seed),
-        progress=progress_printer(f"{target.name} NUTS") if progress else None,
+        progress=progress_printer(f"{target.name} NUTS", warmup) if progress else None,
     )
     return samples, nuts.arviz_stats(extra, offset), info
 

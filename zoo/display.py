@@ -1,0 +1,201 @@
+"""Notebook display of the zoo's results: structure and fit cards, ``zoo compare`` results and
+claims reports as HTML tables with a picture (the DAG as :func:`graphs.draw_dag` draws it,
+the frontier of :func:`zoo.figures.frontier_figure`), and their one-line terminal reprs.
+
+The records' ``_repr_html_`` methods call in here; every name a user gave is escaped, and
+matplotlib loads only when a notebook asks for a picture. Nothing here runs inference.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from graphs._display import block, dag_picture, figure_bytes, img, table
+
+if TYPE_CHECKING:
+    from graphs import DAG
+
+    from .cards import JSON, FitCard, ProgramFitCard, StructureCard
+    from .claims import ClaimsReport
+    from .compare import CompareResult
+
+#: contradicted claims listed in a claims report's table, worst first
+CLAIMS_SHOWN = 20
+#: posterior elements listed in a program's fit card
+POSTERIOR_SHOWN = 30
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def dag_of(card: JSON) -> DAG | None:
+    """The DAG a card's JSON describes (``nodes``, ``edges``, ``plates``); None when its nodes
+    do not make one (a program site the drawing cannot show)."""
+    from graphs import DAG, ROLES, GraphError, Plate, Variable
+
+    try:
+        variables = [
+            Variable(
+                n["name"],
+                n.get("card") if isinstance(n.get("card"), int) else None,
+                n["role"] if n.get("role") in ROLES else "latent",
+                tuple(n["pos"]) if n.get("pos") else None,
+            )
+            for n in card["nodes"]
+        ]
+        plates = [Plate(p["name"], p["size"], tuple(p["members"])) for p in card.get("plates", [])]
+        edges = [(u, v) for u, v in card["edges"]]
+        return DAG(variables, edges, name=str(card.get("dag") or card["name"]), plates=plates)
+    except (GraphError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _picture(card: JSON) -> str:
+    dag = dag_of(card)
+    if dag is None:
+        return ""
+    data, fmt = dag_picture(dag, title=str(card["name"]))
+    return img(data, fmt, f"DAG of {card['name']}")
+
+
+def _structure_rows(c: JSON) -> list[tuple[str, str]]:
+    p, ind = c["params"], c["independence"]
+    rows = [("title", str(c.get("title", "")))]
+    if c.get("factorisation"):
+        rows.append(("factorisation", c["factorisation"]))
+    if c.get("options"):
+        rows.append(("options", ", ".join(f"{k}={v}" for k, v in c["options"].items())))
+    rows += [
+        ("nodes, edges", f"{len(c['nodes'])}, {len(c['edges'])}"),
+        ("parameters", _num(p["model"])),
+        ("full joint parameters, log10", _num(p.get("log10_full_joint"))),
+        ("log10 full joint / parameters", _num(p.get("log10_ratio"))),
+        ("local Markov statements", _num(ind.get("local_markov_count"))),
+        ("pairs d-separated given nothing", _num(ind.get("dsep_share_marginal"))),
+    ]
+    if ind.get("dsep_given"):
+        given = ", ".join(ind["dsep_given"])
+        rows.append((f"pairs d-separated given {given}", _num(ind.get("dsep_share_given"))))
+    return rows
+
+
+def structure_html(card: StructureCard) -> str:
+    """A structure card (``zoo show``) as HTML: its facts and its DAG."""
+    c = card.to_json()
+    return block(f"{c['name']}: structure", table(_structure_rows(c)), _picture(c))
+
+
+def _checks_table(diagnostics: JSON) -> str:
+    rows = [
+        (name, _num(c["value"]), _num(c["threshold"]), "✓" if c["pass"] else "✗")
+        for name, c in diagnostics["checks"].items()
+    ]
+    return table(rows, ("check", "value", "threshold", "pass"))
+
+
+def _seconds(seconds: dict[str, float]) -> str:
+    total = seconds.get("total")
+    return "-" if total is None else f"{total:.1f}"
+
+
+def fit_html(card: FitCard) -> str:
+    """A family's fit card (``zoo fit FAMILY``) as HTML: the fit's facts, each diagnostic
+    check with its mark, the held-out score, and the DAG."""
+    c = card.to_json()
+    h, data = c["heldout"], c["data"]
+    rows = [
+        ("method", f"{c['method']} ({c['method_reason']})"),
+        ("data", f"{data.get('train', '-')}: {_num(data.get('train_items'))} training items"),
+        ("settings", ", ".join(f"{k} {v}" for k, v in c["settings"].items() if v is not None)),
+        ("held-out nats per item", _num(h.get("nats_per_item"))),
+        ("held-out bits per dim", _num(h.get("bits_per_dim"))),
+        ("diagnostics", "pass" if c["diagnostics"]["pass"] else "fail"),
+        ("seconds", _seconds(c["seconds"])),
+    ]
+    title = f"{c['family']}: fitted by {c['method']}"
+    return block(title, table(rows), _checks_table(c["diagnostics"]), _picture(c))
+
+
+def program_html(card: ProgramFitCard) -> str:
+    """A program's fit card (``zoo fit FILE.py:FUNCTION``) as HTML: the posterior summary,
+    the diagnostic checks and the program's DAG."""
+    c = card.to_json()
+    post = c.get("posterior") or {}
+    rows = _posterior_rows(post)
+    heads = ("site", *_posterior_columns(post))
+    parts = [table(rows[:POSTERIOR_SHOWN], heads)]
+    if len(rows) > POSTERIOR_SHOWN:
+        parts.append(f"<p>... and {len(rows) - POSTERIOR_SHOWN} more</p>")
+    title = f"{c['program']}: fitted by {c['method']}"
+    return block(title, *parts, _checks_table(c["diagnostics"]), _picture(c))
+
+
+def _posterior_columns(post: JSON) -> tuple[str, ...]:
+    first = next(iter(post.values()), None)
+    return tuple(first) if isinstance(first, dict) else ("value",)
+
+
+def _posterior_rows(post: JSON) -> list[tuple[str, ...]]:
+    cols = _posterior_columns(post)
+    rows = []
+    for site, stats in post.items():
+        values = [stats.get(k) for k in cols] if isinstance(stats, dict) else [stats]
+        rows.append((site, *(_num(v) for v in values)))
+    return rows
+
+
+def compare_html(result: CompareResult) -> str:
+    """A ``zoo compare`` result as HTML: the report's table and its frontier figure."""
+    from .figures import frontier_figure
+    from .report import table_cells
+
+    cells = table_cells(result.rows, result.timings)
+    picture = img(figure_bytes(frontier_figure(result.rows), "png"), "png", "frontier")
+    title = f"zoo compare: {len(result.rows)} families, budget {result.budget}, seed {result.seed}"
+    why = table(((r["family"], r["method_reason"]) for r in result.rows), ("family", "why"))
+    return block(title, table(cells[1:], cells[0]), picture, why)
+
+
+def claims_html(report: ClaimsReport) -> str:
+    """A claims report as HTML: the counts, then the contradicted claims, worst first."""
+    from .claims import format_claims
+
+    text = format_claims(report).splitlines()
+    summary = [text[0], *(line for line in text if line.startswith("untestable"))]
+    rows = [
+        (
+            t.node,
+            t.other,
+            ", ".join(t.given) or "-",
+            _num(t.test.statistic),
+            _num(t.p_value),
+            _num(t.p_adjusted),
+        )
+        for t in report.contradicted[:CLAIMS_SHOWN]
+    ]
+    parts = ["<p>" + "<br>".join(html.escape(line) for line in summary) + "</p>"]
+    if rows:
+        parts.append(table(rows, ("node", "independent of", "given", "statistic", "p", "adjusted")))
+    more = len(report.contradicted) - CLAIMS_SHOWN
+    if more > 0:
+        parts.append(f"<p>... and {more} more</p>")
+    mark = "✓ no claim contradicted" if report.ok else "✗ claims contradicted"
+    return block(f"claims: {mark}", *parts)
+
+
+__all__ = [
+    "CLAIMS_SHOWN",
+    "POSTERIOR_SHOWN",
+    "claims_html",
+    "compare_html",
+    "dag_of",
+    "fit_html",
+    "program_html",
+    "structure_html",
+]
