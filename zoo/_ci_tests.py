@@ -34,7 +34,10 @@ class CITest:
 
     ``method`` is ``"g-test"`` (``statistic`` is G, ``dof`` its degrees of freedom) or
     ``"fisher-z"`` (``statistic`` is the signed z of the partial correlation, ``dof`` is
-    ``None``); ``p_value`` is the raw p-value and ``n`` the number of samples.
+    ``None``); ``p_value`` is the raw p-value and ``n`` the number of samples. ``effect`` is
+    the size of the dependence in nats: the plug-in conditional mutual information
+    ``G / 2n`` (G-test) or its Gaussian form ``-0.5 log(1 - r^2)`` (Fisher-z, ``r`` the
+    partial correlation).
     """
 
     x: str
@@ -45,6 +48,7 @@ class CITest:
     dof: int | None
     p_value: float
     n: int
+    effect: float | None = None
 
     def __str__(self) -> str:
         given = f" | {', '.join(self.given)}" if self.given else ""
@@ -214,9 +218,10 @@ def _basis(table: _Table, given: Sequence[int]) -> np.ndarray:
 
 def _fisher_tests(
     table: _Table, x: int, ys: np.ndarray, given: Sequence[int]
-) -> tuple[tuple[np.ndarray, np.ndarray] | None, int]:
-    """Fisher-z statistics and p-values of ``x ⟂ y | given``, and the number ``k`` of
-    conditioner columns; ``None`` in place of the results when ``n - k - 3 < 1``."""
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, int]:
+    """Fisher-z statistics, p-values and partial correlations of ``x ⟂ y | given``, and the
+    number ``k`` of conditioner columns; ``None`` in place of the results when
+    ``n - k - 3 < 1``."""
     n = table.n
     basis = _basis(table, given)
     k = basis.shape[1] - 1
@@ -236,7 +241,7 @@ def _fisher_tests(
     r = np.where(dead, 0.0, np.clip(r, -edge, edge))
     z = np.arctanh(r) * math.sqrt(n - k - 3)
     p = np.where(dead, 1.0, 2.0 * ndtr(-np.abs(z)))
-    return (z, p), k
+    return (z, p, r), k
 
 
 def _run(
@@ -255,15 +260,18 @@ def _run(
     if g_names:
         g, dof, p = _g_tests(table, xi, np.array([ix[y] for y in g_names]), gi)
         for y, gj, dj, pj in zip(g_names, g.tolist(), dof.tolist(), p.tolist(), strict=True):
-            found[y] = CITest(x, y, given, "g-test", gj if dj > 0 else 0.0, dj, pj, n)
+            gj = gj if dj > 0 else 0.0
+            found[y] = CITest(x, y, given, "g-test", gj, dj, pj, n, gj / (2 * n))
     if f_names:
         res, k = _fisher_tests(table, xi, np.array([ix[y] for y in f_names]), gi)
         if res is None:
             why = f"too few samples ({n}) for a Fisher-z test with {k} conditioner columns"
             failed.extend((y, why) for y in f_names)
         else:
-            for y, zj, pj in zip(f_names, res[0].tolist(), res[1].tolist(), strict=True):
-                found[y] = CITest(x, y, given, "fisher-z", zj, None, pj, n)
+            z, p, r = (a.tolist() for a in res)
+            for y, zj, pj, rj in zip(f_names, z, p, r, strict=True):
+                cmi = -0.5 * math.log1p(-rj * rj)
+                found[y] = CITest(x, y, given, "fisher-z", zj, None, pj, n, cmi)
     return [found[y] for y in ys if y in found], failed
 
 

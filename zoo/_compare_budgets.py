@@ -86,6 +86,8 @@ ROW_KEYS = (
     "khat",
     "nats_per_item",
     "bits_per_dim",
+    "claims_contradicted",
+    "claims_note",
     "diagnostics_pass",
 )
 #: decimals kept per number: the table prints exactly these
@@ -100,4 +102,5 @@ DECIMALS = {
     "khat": 2,
     "nats_per_item": 3,
     "bits_per_dim": 4,
+    "claims_contradicted": 3,
 }

@@ -1,11 +1,13 @@
 """``compare``: fit every family to one dataset and collect one row per family.
 
 A row holds the structure (parameter count, log10 of full joint / parameters, the
-independence summary), the method and why it was chosen, the diagnostics, the held-out score
-and posterior-predictive samples; learning curves score each family on growing prefixes of
-the training items. Numbers in a row are rounded to what the table shows, so the printed
-table and ``results.json`` agree digit for digit; seconds are kept apart (``timings``)
-because they differ from run to run while everything else repeats for the same seed.
+independence summary, the share of its local Markov statements the training data contradict:
+:func:`zoo.claims_data.claims_cells`), the method and why it was chosen, the diagnostics,
+the held-out score and posterior-predictive samples; learning curves score each family on
+growing prefixes of the training items. Numbers in a row are rounded to what the table
+shows, so the printed table and ``results.json`` agree digit for digit; seconds are kept
+apart (``timings``) because they differ from run to run while everything else repeats for
+the same seed.
 
 Budgets are data (:data:`BUDGETS`): ``quick`` (the tests' budget, about a minute) draws the
 tabular families' exact conjugate posterior, runs few SVI steps and scores learning curves
@@ -207,6 +209,7 @@ def compare(
     if not names:
         raise ZooError("no family can be fitted to these data")
     say = _say(progress, progress_bars)
+    claims = _ClaimShares(train)
     result = CompareResult(
         [], {}, {}, budget, seed, dict(data or {}), train.shape, fits={}, samples={}
     )
@@ -219,6 +222,9 @@ def compare(
         say(f"[{i}/{len(names)}] {name}: fitting ...")
         start = time.perf_counter()
         row, fitted, seconds = _row(name, b, train, test, seed, progress_bars)
+        claims_start = time.perf_counter()
+        row.update(claims(fitted.family_model.dag))
+        seconds["claims"] = time.perf_counter() - claims_start
         result.samples[name] = _samples(fitted, seed)
         curve_start = time.perf_counter()
         result.curves[name] = _curve(name, b, fitted, train, test, seed, row["nats_per_item"])
@@ -307,9 +313,29 @@ def _row(
         "diagnostics_pass": bool(diag["pass"]),
     }
     for key, decimals in DECIMALS.items():
-        row[key] = _round(row[key], decimals)
+        if key in row:  # the claims cells are added, already rounded, by compare()
+            row[key] = _round(row[key], decimals)
     seconds = {"fit": fit_seconds, "compile": fitted.seconds.get("compile")}
     return row, fitted, seconds
+
+
+class _ClaimShares:
+    """A row's claims cells (:func:`zoo.claims_data.claims_cells`) on the training data,
+    computed once per distinct DAG."""
+
+    def __init__(self, train: Dataset) -> None:
+        from .claims import samples_from_dataset
+
+        self.columns = samples_from_dataset(train)
+        self.cache: dict[tuple, dict[str, Any]] = {}
+
+    def __call__(self, dag: Any) -> dict[str, Any]:
+        from .claims_data import claims_cells
+
+        key = (dag.nodes, dag.edges, tuple(dag.role(v) for v in dag.nodes))
+        if key not in self.cache:
+            self.cache[key] = claims_cells(dag, self.columns)
+        return dict(self.cache[key])
 
 
 def _map_row(model: Family, b: Budget, kwargs: dict[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import USER_ERRORS, ZooError
-from . import analyze, compare, dsep, fit, inspect_, list_, show
+from . import analyze, check, compare, dsep, fit, inspect_, list_, show
 
 EXIT_USAGE = 2
 
@@ -26,6 +26,7 @@ _COMMANDS = {
     "list": list_,
     "show": show,
     "dsep": dsep,
+    "check": check,
     "fit": fit,
     "compare": compare,
     "inspect": inspect_,
