@@ -28,6 +28,8 @@ def test_list_names_every_family(capsys):
     assert {
         "independent",
         "markov-chain",
+        "chow-liu",
+        "learned",
         "naive-bayes",
         "latent-class",
         "autoregressive",

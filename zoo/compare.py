@@ -265,7 +265,9 @@ def _row(
     from .models import get_family, make_model
 
     family, _ = FAMILY_ROWS[name]
+    start = time.perf_counter()
     options = _options(name, b, train)
+    learning = time.perf_counter() - start
     model = make_model(family, **options)
     kwargs = _fit_kwargs(name, b)
     fit_start = time.perf_counter()
@@ -316,6 +318,8 @@ def _row(
         if key in row:  # the claims cells are added, already rounded, by compare()
             row[key] = _round(row[key], decimals)
     seconds = {"fit": fit_seconds, "compile": fitted.seconds.get("compile")}
+    if get_family(family).learn is not None:
+        seconds["structure_learning"] = learning
     return row, fitted, seconds
 
 

@@ -22,17 +22,19 @@ def given_options(spec: FamilySpec, options: Mapping) -> dict:
     given = {k: v for k, v in options.items() if v is not None}
     foreign = [k for k in given if k not in spec.options]
     if foreign:
-        allowed = ", ".join(f"--{o}" for o in spec.options) or "none"
+        allowed = ", ".join(f"--{o.replace('_', '-')}" for o in spec.options) or "none"
+        flag = "--" + foreign[0].replace("_", "-")
         raise ZooError(
-            f"option --{foreign[0]} does not apply to family {spec.name!r} (its options: {allowed})"
+            f"option {flag} does not apply to family {spec.name!r} (its options: {allowed})"
         )
     return given
 
 
 def family_options(spec: FamilySpec, given: Mapping, train: Dataset, test: Dataset) -> dict:
     """The family's options for fitting ``train`` (and scoring ``test``): ``given`` (checked
-    by :func:`given_options`) with ``n`` from the data and, for a family whose classes are
-    the data's labels, ``classes`` from the labels unless given."""
+    by :func:`given_options`) with ``n`` from the data, for a family whose classes are
+    the data's labels, ``classes`` from the labels unless given, and what the family learns
+    from ``train`` (:meth:`FamilySpec.learned`)."""
     options = dict(given)
     if "n" in spec.options:
         if given.get("n") is not None and given["n"] != train.n_vars:
@@ -48,7 +50,7 @@ def family_options(spec: FamilySpec, given: Mapping, train: Dataset, test: Datas
                 d.label_card for d in (train, test) if d.y is not None and d.label_card is not None
             ]
             options["classes"] = max(cards)
-    return options
+    return spec.learned(train, options)
 
 
 __all__ = ["family_options", "given_options"]

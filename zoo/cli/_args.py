@@ -29,6 +29,8 @@ OPTION_NAMES = (
     "knots",
     "network",
     "bif",
+    "max_indegree",
+    "score",
 )
 
 
@@ -94,6 +96,12 @@ def add_family_options(p: argparse.ArgumentParser) -> None:
         "--layers", type=int_at_least(1, "--layers"), help="flow depth: stacked MAF layers (1)"
     )
     g.add_argument("--knots", type=int_at_least(1, "--knots"), help="flow spline knots (4)")
+    g.add_argument(
+        "--max-indegree",
+        type=int_at_least(1, "--max-indegree"),
+        help="learned: most parents per node in the search (2)",
+    )
+    g.add_argument("--score", choices=["bic", "k2"], help="learned: the search's score (bic)")
     g.add_argument("--network", metavar="NAME", help="a pgmpy bundled network, e.g. alarm")
     g.add_argument("--bif", metavar="FILE", help="a BIF file")
 

@@ -8,6 +8,7 @@ Every check on the data and options runs before JAX is imported.
 from __future__ import annotations
 
 import argparse
+import time
 from typing import TYPE_CHECKING
 
 from ..models import FAMILIES, get_family, methods
@@ -91,7 +92,9 @@ def run(args: argparse.Namespace) -> None:
     source_dag = None if "n" in spec.options else spec.build(**options)
     train, test, source = open_data(args.data, args.test, source_dag, seed=args.seed)
     data_info = describe(source, train, test)
+    start = time.perf_counter()
     options = family_options(spec, options, train, test)
+    learning = time.perf_counter() - start if spec.learn else None
     dag = spec.build(**options)
     renamed = train.names
     train, test = conform(train, dag), conform(test, dag)
@@ -123,6 +126,8 @@ def run(args: argparse.Namespace) -> None:
     )
     result = fit(model, train, method=args.method, seed=args.seed, progress=progress, **kwargs)
     note(f"fitted in {result.seconds['total']:.1f} s; diagnostics and held-out score ...")
+    if learning is not None:  # the structure learned from the training items, before the fit
+        result.seconds["structure_learning"] = learning
     card = fit_card(result, test, options=options, data=data_info)
     warn(card.diagnostics.to_json())
     if out is not None:

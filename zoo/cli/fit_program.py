@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> None:
     from ..cards import dumps
     from ..programs import check_fittable, fit_program
 
-    given = [f"--{k}" for k in OPTION_NAMES if getattr(args, k) is not None]
+    given = [f"--{k.replace('_', '-')}" for k in OPTION_NAMES if getattr(args, k) is not None]
     given += [f"--{k.replace('_', '-')}" for k in _FAMILY_ONLY if getattr(args, k) is not None]
     if given:
         raise ZooError(f"option {given[0]} applies to the zoo's families, not to a program")

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> None:
             "title": s.title,
             "factorisation": s.factorisation,
             "params": s.formula,
-            "options": [f"--{o}" for o in s.options],
+            "options": [f"--{o.replace('_', '-')}" for o in s.options],
         }
         for s in FAMILIES.values()
     ]

@@ -73,6 +73,8 @@ class FamilySpec:
     row's ``classes`` option comes from (``"labels"``: the data's label count,
     ``"setting"``: the caller's number of latent classes); ``unsupported(data, options)``
     names why the data cannot fit a row, or ``None``. ``order`` places it in listings.
+    ``learn(data, options)``, for a family whose structure comes from data, gives the
+    options that fix it, learned from the training ``data`` (see :meth:`learned`).
     """
 
     name: str
@@ -93,6 +95,7 @@ class FamilySpec:
     amortisation: Callable[..., int] | None = None
     #: small options that build the family, for its contract tests and examples
     example: Mapping[str, Any] = field(default_factory=lambda: {"n": 4})
+    learn: Callable[[Dataset, Mapping[str, Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.classes not in (None, "labels", "setting"):
@@ -112,7 +115,13 @@ class FamilySpec:
             options["classes"] = data.label_card
         elif self.classes == "setting" and latent_classes is not None:
             options["classes"] = latent_classes
-        return options
+        return self.learned(data, options)
+
+    def learned(self, data: Dataset, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` with those the family learns from the training ``data`` (its
+        structure, say) added; unchanged for a family without ``learn``. What it learns
+        becomes an option, so the card records it and a saved fit rebuilds the same model."""
+        return {**options, **(self.learn(data, options) if self.learn else {})}
 
     def has(self, ability: type) -> bool:
         """Whether the family's model declares ``ability`` (a mixin of ``_base``)."""
