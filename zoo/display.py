@@ -27,11 +27,9 @@ POSTERIOR_SHOWN = 30
 
 
 def _num(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    from .analyses.cli import cell
+
+    return cell(value)
 
 
 def dag_of(card: JSON) -> DAG | None:

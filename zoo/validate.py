@@ -46,6 +46,15 @@ def positive_numbers(**values: Any) -> None:
             raise ZooError(f"{name} must be a positive number, got {value!r}")
 
 
+def with_defaults(defaults: dict[str, Any], given: dict[str, Any], what: str) -> dict[str, Any]:
+    """``defaults`` updated by ``given``; a ``TypeError`` naming an unknown key of ``what``
+    and the known ones otherwise (as Python reports an unknown keyword)."""
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise TypeError(f"{what}: unknown option {unknown[0]!r}; expected some of {list(defaults)}")
+    return {**defaults, **given}
+
+
 def int_at_least(name: str, value: Any, low: int, *, noun: str = "int") -> int:
     """``value`` as an ``int`` if it is an integer >= ``low`` (a bool is not);
     ``"{name} must be an {noun} >= {low}, got {value!r}"`` otherwise. ``noun`` keeps the

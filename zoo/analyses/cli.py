@@ -94,14 +94,15 @@ def format_result(result: AnalysisResult) -> str:
     if not rows:
         return "\n".join(lines)
     keys = list(rows[0])
-    cells = [[_cell(r.get(k)) for k in keys] for r in rows]
+    cells = [[cell(r.get(k)) for k in keys] for r in rows]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     for row in [keys, ["-" * w for w in widths], *cells]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A table cell: ``-`` for none, four significant digits for a float."""
     if value is None:
         return "-"
     if isinstance(value, float):

@@ -19,12 +19,7 @@ if TYPE_CHECKING:
 
 
 def map_result(
-    model: Model,
-    data: Dataset,
-    point: dict[str, Any],
-    elbo: Any,
-    settings: dict[str, Any],
-    clock: dict[str, float],
+    model: Model, data: Dataset, point: dict[str, Any], elbo: Any, settings: dict, clock: dict
 ) -> FitResult:
     """A MAP point found outside :func:`zoo.fit.fit` (e.g. by ``map_fits``) as an SVI result
     with a MAP guide: ``chains x draws`` copies of the point, as the Delta guide draws."""

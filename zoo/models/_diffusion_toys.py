@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from .._lazy import jax, jnp
+from ..validate import with_defaults
+from ._adam import trainer
 
 STEPS = 100
 #: sinusoidal features of t / T fed to the network beside x
@@ -97,30 +99,27 @@ class ToyDiffusion:
         return variational_bound(self.eps(), self.schedule, self.variance, points, key)
 
 
-def train_diffusion(
-    points: np.ndarray,
-    key: Any,
-    *,
-    hidden: int = 128,
-    depth: int = 3,
-    steps: int = 3000,
-    batch: int = 256,
-    learning_rate: float = 0.001,
-    schedule: Schedule | None = None,
-) -> ToyDiffusion:
+#: :func:`train_diffusion`'s options and their defaults (``schedule``: the cosine one)
+DIFFUSION_OPTIONS: dict[str, Any] = {
+    "hidden": 128,
+    "depth": 3,
+    "steps": 3000,
+    "batch": 256,
+    "learning_rate": 0.001,
+    "schedule": None,
+}
+
+
+def train_diffusion(points: np.ndarray, key: Any, **options: Any) -> ToyDiffusion:
     """Fit the noise predictor to ``points`` (m, 2) with the simple loss (Adam, minibatches
-    of ``batch`` points, t uniform on 1..T), then the reverse variances on ``points``."""
-    schedule = schedule or cosine_schedule()
+    of ``batch`` points, t uniform on 1..T), then the reverse variances on ``points``.
+    ``options``: those of :data:`DIFFUSION_OPTIONS`."""
+    o = with_defaults(DIFFUSION_OPTIONS, options, "train_diffusion")
+    schedule = o["schedule"] or cosine_schedule()
     k0, k1, k2 = jax.random.split(key, 3)
-    net, losses = _trainer()(
-        eps_net(k0, hidden, depth),
-        jnp.asarray(points, jnp.float32),
-        jnp.asarray(schedule.abar, jnp.float32),
-        k1,
-        steps,
-        batch,
-        learning_rate,
-    )
+    start = eps_net(k0, o["hidden"], o["depth"])
+    loss = (jnp.asarray(points, jnp.float32), jnp.asarray(schedule.abar, jnp.float32), o["batch"])
+    net, losses = trainer(_simple_loss)(start, k1, o["steps"], o["learning_rate"], *loss)
     eps = _partial(net, schedule)
     return ToyDiffusion(
         net, schedule, fitted_variance(eps, schedule, points, k2), np.asarray(losses)
@@ -133,42 +132,21 @@ def _partial(net: Any, schedule: Schedule) -> Any:
     return eqx.Partial(predict, net, steps=schedule.steps)
 
 
-@functools.cache
-def _trainer() -> Callable[..., Any]:
-    """The jitted training loop, built once: toys of one shape share its compilation."""
-    import equinox as eqx
-    import optax
+def _simple_loss(x: Any, abar: Any, batch: int) -> Callable[[Any, Any], Any]:
+    """The DDPM simple loss on a minibatch of ``batch`` points, ``t`` uniform on 1..T."""
+    total = abar.shape[0]
 
-    @eqx.filter_jit
-    def run(
-        net: Any, x: Any, abar: Any, key: Any, steps: int, batch: int, learning_rate: float
-    ) -> Any:
-        adam = optax.adam(learning_rate)
-        params, static = eqx.partition(net, eqx.is_inexact_array)
-        total = abar.shape[0]
+    def loss(model: Any, k: Any) -> Any:
+        ki, kt, ke = jax.random.split(k, 3)
+        x0 = x[jax.random.randint(ki, (batch,), 0, x.shape[0])]
+        t = jax.random.randint(kt, (batch,), 1, total + 1)
+        noise = jax.random.normal(ke, x0.shape)
+        a = abar[t - 1][:, None]
+        xt = jnp.sqrt(a) * x0 + jnp.sqrt(1 - a) * noise
+        guess = jax.vmap(lambda xi, ti: predict(model, xi, ti, total))(xt, t)
+        return jnp.mean(jnp.sum((noise - guess) ** 2, axis=1))
 
-        def loss(p: Any, k: Any) -> Any:
-            model = eqx.combine(p, static)
-            ki, kt, ke = jax.random.split(k, 3)
-            x0 = x[jax.random.randint(ki, (batch,), 0, x.shape[0])]
-            t = jax.random.randint(kt, (batch,), 1, total + 1)
-            noise = jax.random.normal(ke, x0.shape)
-            a = abar[t - 1][:, None]
-            xt = jnp.sqrt(a) * x0 + jnp.sqrt(1 - a) * noise
-            guess = jax.vmap(lambda xi, ti: predict(model, xi, ti, total))(xt, t)
-            return jnp.mean(jnp.sum((noise - guess) ** 2, axis=1))
-
-        def step(state: Any, k: Any) -> Any:
-            p, opt = state
-            value, g = jax.value_and_grad(loss)(p, k)
-            updates, opt = adam.update(g, opt, p)
-            return (optax.apply_updates(p, updates), opt), value
-
-        keys = jax.random.split(key, steps)
-        (params, _), losses = jax.lax.scan(step, (params, adam.init(params)), keys)
-        return eqx.combine(params, static), losses
-
-    return run
+    return loss
 
 
 def ancestral(

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._lazy import jax, jnp
+from ..validate import with_defaults
+from ._adam import trainer
 
 #: the model's support: standardised toy points lie within about 2.7 of the origin
 BOX = 4.0
@@ -87,29 +89,27 @@ def energy_net(key: Any, hidden: int = 64, depth: int = 2) -> Any:
     return eqx.nn.MLP(2, "scalar", hidden, depth, activation=jax.nn.silu, key=key)
 
 
-def train_energy(
-    points: np.ndarray,
-    key: Any,
-    *,
-    hidden: int = 64,
-    depth: int = 2,
-    steps: int = 1000,
-    learning_rate: float = 0.005,
-    grid_side: int = 64,
-    box: float = BOX,
-) -> ToyEnergy:
+#: :func:`train_energy`'s options and their defaults
+ENERGY_OPTIONS: dict[str, Any] = {
+    "hidden": 64,
+    "depth": 2,
+    "steps": 1000,
+    "learning_rate": 0.005,
+    "grid_side": 64,
+    "box": BOX,
+}
+
+
+def train_energy(points: np.ndarray, key: Any, **options: Any) -> ToyEnergy:
     """Fit an energy to ``points`` (m, 2) by maximum likelihood with ``Z`` on a randomly
-    shifted ``grid_side``^2 grid (Adam, full batch); log Z is then summed on the fine grid."""
+    shifted ``grid_side``^2 grid (Adam, full batch); log Z is then summed on the fine grid.
+    ``options``: those of :data:`ENERGY_OPTIONS`."""
+    o = with_defaults(ENERGY_OPTIONS, options, "train_energy")
+    box = o["box"]
     k0, k1 = jax.random.split(key)
-    net, losses = _trainer()(
-        energy_net(k0, hidden, depth),
-        jnp.asarray(points, jnp.float32),
-        k1,
-        steps,
-        learning_rate,
-        grid_side,
-        box,
-    )
+    start = energy_net(k0, o["hidden"], o["depth"])
+    loss = (jnp.asarray(points, jnp.float32), o["grid_side"], box)
+    net, losses = trainer(_likelihood_loss)(start, k1, o["steps"], o["learning_rate"], *loss)
     log_z = grid_log_z(lambda x: _energies(net, x), box)
     return ToyEnergy(net, log_z, np.asarray(losses), box)
 
@@ -118,40 +118,20 @@ def _energies(net: Any, points: Any) -> Any:
     return jax.vmap(net)(points)
 
 
-@functools.cache
-def _trainer() -> Callable[..., Any]:
-    """The jitted training loop, built once: toys of one shape share its compilation."""
-    import equinox as eqx
-    import optax
+def _likelihood_loss(x: Any, side: int, box: float) -> Callable[[Any, Any], Any]:
+    """Mean energy of ``x`` plus log Z summed on a ``side``^2 grid shifted at random."""
+    h = 2 * box / side
+    log_area = 2 * jnp.log(h)
 
-    @eqx.filter_jit
-    def run(
-        net: Any, x: Any, key: Any, steps: int, learning_rate: float, side: int, box: float
-    ) -> Any:
-        adam = optax.adam(learning_rate)
-        params, static = eqx.partition(net, eqx.is_inexact_array)
-        h = 2 * box / side
-        log_area = 2 * jnp.log(h)
+    def loss(model: Any, k: Any) -> Any:
+        shift = jax.random.uniform(k, (2,))
+        # a lattice moved by one uniform offset per axis: unbiased for ∫ over the box
+        ax = -box + h * (jnp.arange(side)[:, None] + shift[None, :])
+        cells = jnp.stack(jnp.meshgrid(ax[:, 0], ax[:, 1]), -1).reshape(-1, 2)
+        log_z = jax.nn.logsumexp(-_energies(model, cells)) + log_area
+        return jnp.mean(_energies(model, x)) + log_z
 
-        def loss(p: Any, shift: Any) -> Any:
-            model = eqx.combine(p, static)
-            # a lattice moved by one uniform offset per axis: unbiased for ∫ over the box
-            ax = -box + h * (jnp.arange(side)[:, None] + shift[None, :])
-            cells = jnp.stack(jnp.meshgrid(ax[:, 0], ax[:, 1]), -1).reshape(-1, 2)
-            log_z = jax.nn.logsumexp(-_energies(model, cells)) + log_area
-            return jnp.mean(_energies(model, x)) + log_z
-
-        def step(state: Any, k: Any) -> Any:
-            p, opt = state
-            value, g = jax.value_and_grad(loss)(p, jax.random.uniform(k, (2,)))
-            updates, opt = adam.update(g, opt, p)
-            return (optax.apply_updates(p, updates), opt), value
-
-        keys = jax.random.split(key, steps)
-        (params, _), losses = jax.lax.scan(step, (params, adam.init(params)), keys)
-        return eqx.combine(params, static), losses
-
-    return run
+    return loss
 
 
 def langevin(

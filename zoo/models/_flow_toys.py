@@ -18,6 +18,7 @@ import numpy as np
 
 from .._lazy import jax, jnp
 from ..errors import ZooError
+from ..validate import with_defaults
 from ._flow_net import Layout, build_chain, log_density
 
 TOYS = ("moons", "circles", "pinwheel")
@@ -78,18 +79,24 @@ class ToyFlow:
         return out
 
 
-def train_toy(
-    points: np.ndarray,
-    key: Any,
-    *,
-    knots: int = 8,
-    hidden: int = 32,
-    layers: int = 4,
-    steps: int = 1500,
-    learning_rate: float = 0.005,
-) -> ToyFlow:
-    """Fit a spline MAF to ``points`` (m, 2) by maximum likelihood (Adam, full batch)."""
+#: :func:`train_toy`'s options and their defaults
+TOY_OPTIONS: dict[str, Any] = {
+    "knots": 8,
+    "hidden": 32,
+    "layers": 4,
+    "steps": 1500,
+    "learning_rate": 0.005,
+}
+
+
+def train_toy(points: np.ndarray, key: Any, **options: Any) -> ToyFlow:
+    """Fit a spline MAF to ``points`` (m, 2) by maximum likelihood (Adam, full batch);
+    ``options``: those of :data:`TOY_OPTIONS`."""
     import optax
+
+    o = with_defaults(TOY_OPTIONS, options, "train_toy")
+    knots, hidden, layers, steps = o["knots"], o["hidden"], o["layers"], o["steps"]
+    learning_rate = o["learning_rate"]
 
     template = build_chain(key, 2, knots, hidden, layers, INTERVAL, True)
     layout = Layout(template)
