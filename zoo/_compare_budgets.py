@@ -5,7 +5,9 @@ Re-exported by :mod:`zoo.compare`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,11 @@ DECIMALS = {
     "bits_per_dim": 4,
     "claims_contradicted": 3,
 }
+
+
+def rounded(value: Any, decimals: int) -> float | int | None:
+    """``value`` rounded to ``decimals`` (an int at 0 decimals); None for None, NaN and inf."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    rounded = round(float(value), decimals)
+    return int(rounded) if decimals == 0 else rounded

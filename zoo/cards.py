@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._data_source import KINDS, SPLITS, DataSource, FitData
+from .display import CardDisplay
 
 if TYPE_CHECKING:
     from graphs import DAG
@@ -84,8 +85,8 @@ def dumps(card: Card) -> str:
 # -- the structure card ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StructureCard:
+@dataclass(frozen=True, repr=False)
+class StructureCard(CardDisplay):
     """What ``zoo show`` reports about a family: nodes, edges, the parameter counts beside
     the full joint's (``params``) and the independence summary (``independence``)."""
 
@@ -142,14 +143,6 @@ class StructureCard:
     def to_json(self) -> JSON:
         """This record as its JSON dict."""
         return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
-
-    def __repr__(self) -> str:
-        return f"<StructureCard {self.name!r}: {len(self.nodes)} nodes, {len(self.edges)} edges>"
-
-    def _repr_html_(self) -> str:
-        from .display import structure_html
-
-        return structure_html(self)
 
     @classmethod
     def from_json(cls, d: JSON) -> StructureCard:
@@ -290,12 +283,8 @@ class Loo:
         )
 
 
-def _verdict(d: Diagnostics) -> str:
-    return "diagnostics pass" if d.passed else "diagnostics fail"
-
-
-@dataclass(frozen=True)
-class FitCard:
+@dataclass(frozen=True, repr=False)
+class FitCard(CardDisplay):
     """Everything ``zoo fit FAMILY`` reports: the structure card, then the fit's family,
     method and why, the data, settings, diagnostics, held-out score, LOO and seconds."""
 
@@ -310,16 +299,6 @@ class FitCard:
     heldout: Heldout
     loo: Loo
     seconds: dict[str, float]
-
-    def __repr__(self) -> str:
-        score = self.heldout.nats_per_item
-        nats = "" if score is None else f", {score:.4g} nats per item"
-        return f"<FitCard {self.family!r}: {self.method}{nats}, {_verdict(self.diagnostics)}>"
-
-    def _repr_html_(self) -> str:
-        from .display import fit_html
-
-        return fit_html(self)
 
     def to_json(self) -> JSON:
         """This record as its JSON dict."""
@@ -357,8 +336,8 @@ class FitCard:
         )
 
 
-@dataclass(frozen=True)
-class ProgramFitCard:
+@dataclass(frozen=True, repr=False)
+class ProgramFitCard(CardDisplay):
     """Everything ``zoo fit FILE.py:FUNCTION`` reports: the program's structure card (as
     :func:`zoo.inspection.card` gives it), the program's name, method and settings, which
     data keys went where, the posterior summary, diagnostics, LOO and seconds."""
@@ -372,14 +351,6 @@ class ProgramFitCard:
     diagnostics: Diagnostics
     loo: Loo
     seconds: dict[str, float]
-
-    def __repr__(self) -> str:
-        return f"<ProgramFitCard {self.program!r}: {self.method}, {_verdict(self.diagnostics)}>"
-
-    def _repr_html_(self) -> str:
-        from .display import program_html
-
-        return program_html(self)
 
     def to_json(self) -> JSON:
         """This record as its JSON dict."""

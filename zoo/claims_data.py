@@ -55,6 +55,8 @@ from .claims import ClaimTest, _adjust, check_claims
 if TYPE_CHECKING:
     from graphs import DAG
 
+    from .data import Dataset
+
 __all__ = [
     "MIN_PER_DOF",
     "RULE",
@@ -326,3 +328,20 @@ def claims_cells(dag: DAG, columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
         "claims_contradicted": None if share is None else round(share, 3),
         "claims_note": report.note,
     }
+
+
+class ClaimShares:
+    """A row's claims cells (:func:`zoo.claims_data.claims_cells`) on the training data,
+    computed once per distinct DAG."""
+
+    def __init__(self, train: Dataset) -> None:
+        from .claims import samples_from_dataset
+
+        self.columns = samples_from_dataset(train)
+        self.cache: dict[tuple, dict[str, Any]] = {}
+
+    def __call__(self, dag: Any) -> dict[str, Any]:
+        key = (dag.nodes, dag.edges, tuple(dag.role(v) for v in dag.nodes))
+        if key not in self.cache:
+            self.cache[key] = claims_cells(dag, self.columns)
+        return dict(self.cache[key])

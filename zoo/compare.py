@@ -17,7 +17,6 @@ tabular families and full SVI fits, SVI learning curves included; ``thorough`` r
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 import types
@@ -28,10 +27,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import models
-from ._compare_budgets import BUDGETS, DECIMALS, ROW_KEYS, Budget
+from ._compare_budgets import BUDGETS, DECIMALS, ROW_KEYS, Budget, rounded
+from ._compare_curves import curve
+from .claims_data import ClaimShares
 from .data import Dataset
 from .errors import ZooError
-from .models import Conjugate, MapFits, PointEstimate, Trained
+from .models import Conjugate, MapFits, Trained
 
 if TYPE_CHECKING:
     from .fit import FitResult
@@ -127,13 +128,6 @@ class CompareResult:
         }
 
 
-def _round(value: Any, decimals: int) -> float | int | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    rounded = round(float(value), decimals)
-    return int(rounded) if decimals == 0 else rounded
-
-
 def check_families(families: Iterable[str] | None, data: Dataset | None = None) -> list[str]:
     """The row names to fit (default: every one the data allow); ``ValueError`` for an
     unknown name, or for one the data cannot support when named explicitly."""
@@ -209,7 +203,7 @@ def compare(
     if not names:
         raise ZooError("no family can be fitted to these data")
     say = _say(progress, progress_bars)
-    claims = _ClaimShares(train)
+    claims = ClaimShares(train)
     result = CompareResult(
         [], {}, {}, budget, seed, dict(data or {}), train.shape, fits={}, samples={}
     )
@@ -227,7 +221,8 @@ def compare(
         seconds["claims"] = time.perf_counter() - claims_start
         result.samples[name] = _samples(fitted, seed)
         curve_start = time.perf_counter()
-        result.curves[name] = _curve(name, b, fitted, train, test, seed, row["nats_per_item"])
+        full = row["nats_per_item"]
+        result.curves[name] = curve(b, _fit_kwargs(name, b), fitted, train, test, seed, full)
         seconds["learning_curve"] = time.perf_counter() - curve_start
         seconds["total"] = time.perf_counter() - start
         result.rows.append(row)
@@ -316,30 +311,11 @@ def _row(
     }
     for key, decimals in DECIMALS.items():
         if key in row:  # the claims cells are added, already rounded, by compare()
-            row[key] = _round(row[key], decimals)
+            row[key] = rounded(row[key], decimals)
     seconds = {"fit": fit_seconds, "compile": fitted.seconds.get("compile")}
     if get_family(family).learn is not None:
         seconds["structure_learning"] = learning
     return row, fitted, seconds
-
-
-class _ClaimShares:
-    """A row's claims cells (:func:`zoo.claims_data.claims_cells`) on the training data,
-    computed once per distinct DAG."""
-
-    def __init__(self, train: Dataset) -> None:
-        from .claims import samples_from_dataset
-
-        self.columns = samples_from_dataset(train)
-        self.cache: dict[tuple, dict[str, Any]] = {}
-
-    def __call__(self, dag: Any) -> dict[str, Any]:
-        from .claims_data import claims_cells
-
-        key = (dag.nodes, dag.edges, tuple(dag.role(v) for v in dag.nodes))
-        if key not in self.cache:
-            self.cache[key] = claims_cells(dag, self.columns)
-        return dict(self.cache[key])
 
 
 def _map_row(model: Family, b: Budget, kwargs: dict[str, Any]) -> bool:
@@ -370,60 +346,6 @@ def _samples(fitted: FitResult, seed: int) -> np.ndarray:
     from .evaluate import samples
 
     return np.asarray(samples(fitted, SAMPLES, seed))
-
-
-def _point_score(model: Family, draws: Mapping[str, Any], test: Dataset) -> float:
-    """Held-out nats per item of a posterior given as ``draws`` (no fit object needed)."""
-    from .evaluate import score
-
-    return float(score(model, draws, test)["nats_per_item"])
-
-
-def _curve(
-    name: str, b: Budget, fitted: FitResult, train: Dataset, test: Dataset, seed: int, full: float
-) -> list[dict[str, Any]]:
-    """Held-out nats on the first ``m`` training items for each budget size, then all.
-
-    Tabular families: the exact conjugate posterior (cheap, and the same posterior NUTS
-    samples). Latent class: SVI from EM at budgets with SVI curves, else the EM (MAP) point.
-    Autoregressive families: SVI refits at budgets with SVI curves, else MAP fits of every
-    size at once (one compile, the row's steps).
-    """
-    import jax
-
-    from .fit import fit
-
-    model = fitted.family_model
-    refit = not isinstance(model, Conjugate) and b.svi_curve_sizes
-    budget_sizes = b.svi_curve_sizes if refit else b.curve_sizes
-    sizes = [m for m in budget_sizes if m < train.n_items]
-    maps = None
-    if "curve_maps" in fitted.extra:
-        sizes, maps = fitted.extra["curve_maps"]
-    elif not refit and isinstance(model, MapFits) and sizes:
-        maps = model.map_fits(train, sizes, steps=_fit_kwargs(name, b)["steps"], seed=seed)
-    points = []
-    for i, m in enumerate(sizes):
-        part = train.take(slice(0, m))
-        if isinstance(model, Conjugate):
-            key = jax.random.fold_in(jax.random.PRNGKey(seed), m)
-            draws = model.exact_draws(part, key, 200)
-            nats, how = _point_score(model, draws, test), "exact"
-        elif refit:
-            again = fit(model, part, seed=seed, **_fit_kwargs(name, b))
-            nats, how = _point_score(model, again.draws(), test), again.method
-        elif maps is not None:
-            draws = {k: v[i : i + 1] for k, v in maps.items()}
-            nats, how = _point_score(model, draws, test), "map"
-        elif isinstance(model, PointEstimate):
-            draws = model.point_estimate(part)
-            nats, how = _point_score(model, draws, test), "em"
-        else:
-            continue  # no cheap way to a posterior at this size
-        points.append({"train_items": m, "nats_per_item": _round(nats, 3), "method": how})
-    if points:  # the full training set: the row's own fit
-        points.append({"train_items": train.n_items, "nats_per_item": full, "method": "fit"})
-    return points
 
 
 class _Callable(types.ModuleType):

@@ -20,6 +20,35 @@ if TYPE_CHECKING:
     from .claims import ClaimsReport
     from .compare import CompareResult
 
+
+class CardDisplay:
+    """The card records' one-line ``repr`` and their HTML in a notebook."""
+
+    def __repr__(self) -> str:
+        return short_repr(self)
+
+    def _repr_html_(self) -> str:
+        card: Any = self  # one of the three card classes that mix this in
+        kind = type(card).__name__
+        if kind == "StructureCard":
+            return structure_html(card)
+        return fit_html(card) if kind == "FitCard" else program_html(card)
+
+
+def short_repr(card: Any) -> str:
+    """``<StructureCard 'name': n nodes, e edges>``, ``<FitCard 'family': method, nats,
+    verdict>`` or ``<ProgramFitCard 'program': method, verdict>``."""
+    kind = type(card).__name__
+    if kind == "StructureCard":
+        return f"<StructureCard {card.name!r}: {len(card.nodes)} nodes, {len(card.edges)} edges>"
+    verdict = "diagnostics pass" if card.diagnostics.passed else "diagnostics fail"
+    if kind == "FitCard":
+        score = card.heldout.nats_per_item
+        nats = "" if score is None else f", {score:.4g} nats per item"
+        return f"<FitCard {card.family!r}: {card.method}{nats}, {verdict}>"
+    return f"<ProgramFitCard {card.program!r}: {card.method}, {verdict}>"
+
+
 #: contradicted claims listed in a claims report's table, worst first
 CLAIMS_SHOWN = 20
 #: posterior elements listed in a program's fit card
