@@ -145,6 +145,22 @@ def test_frontier_has_one_point_per_family(run):
     assert len(points.get_offsets()) == len(FAMILY_ROWS)
 
 
+def test_frontier_labels_overlap_no_label_and_no_point():
+    from zoo.figures import frontier_figure
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "figures" / "compare" / "results.json"
+    saved = json.loads(path.read_text())
+    fig = frontier_figure(saved["rows"])
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == len(saved["rows"])
+    points = ax.transData.transform(ax.collections[0].get_offsets())
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :]), ax.texts[i].get_text()
+        assert not any(box.contains(px, py) for px, py in points)
+
+
 def test_learning_curves_cover_every_family(run):
     curves = json.loads((run["out"] / "results.json").read_text())["learning_curves"]
     fig = run["figures"]["learning.png"]

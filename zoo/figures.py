@@ -8,7 +8,7 @@ caller decides where and whether to write them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -171,14 +171,54 @@ def frontier_figure(rows: list[dict]) -> Figure:
     ax = fig.add_subplot()
     pts = ax.scatter(x, y, s=30, color="#1f4e79", zorder=3)
     pts.set_gid("frontier")
-    for xi, yi, r in zip(x, y, rows, strict=True):
-        ax.annotate(r["family"], (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set_xlabel("log10 parameter count")
     ax.set_ylabel("held-out nats per item (lower is better)")
     ax.set_title("what structure costs and buys")
     ax.grid(alpha=0.3)
+    ax.margins(x=0.12, y=0.08)  # room for the labels of the outermost points
     fig.tight_layout()
+    _labels(ax, x, y, [r["family"] for r in rows])
     return fig
+
+
+#: where a point's label may go, in offset points and alignment, tried in this order
+_LABEL_SPOTS = (
+    (5, 4, "left", "bottom"),
+    (5, -4, "left", "top"),
+    (-5, 4, "right", "bottom"),
+    (-5, -4, "right", "top"),
+    (0, 8, "center", "bottom"),
+    (0, -8, "center", "top"),
+)
+
+
+def _labels(ax: Any, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
+    """Label each point at the first spot whose text overlaps no point and no label placed
+    before and stays inside the axes (else at the first spot): the frontier's points crowd."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+
+    def put(xi: float, yi: float, name: str, spot: tuple) -> Any:
+        dx, dy, ha, va = spot
+        return ax.annotate(
+            name, (xi, yi), textcoords="offset points", xytext=(dx, dy), ha=ha, va=va, fontsize=8
+        )
+
+    from matplotlib.transforms import Bbox
+
+    r = 4.0  # a marker's half-width in pixels: labels keep off every point too
+    centres = ax.transData.transform(np.column_stack([x, y]))
+    placed: list[Any] = [Bbox([[cx - r, cy - r], [cx + r, cy + r]]) for cx, cy in centres]
+    for xi, yi, name in zip(x, y, names, strict=True):
+        for spot in _LABEL_SPOTS:
+            box = put(xi, yi, name, spot).get_window_extent(renderer)
+            inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(other) for other in placed):
+                break
+            ax.texts[-1].remove()
+        else:
+            box = put(xi, yi, name, _LABEL_SPOTS[0]).get_window_extent(renderer)
+        placed.append(box)
 
 
 def learning_figure(curves: dict[str, list[dict]]) -> Figure:
