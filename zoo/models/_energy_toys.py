@@ -25,6 +25,7 @@ import numpy as np
 from .._lazy import jax, jnp
 from ..validate import with_defaults
 from ._adam import trainer
+from ._flow_toys import grid
 
 #: the model's support: standardised toy points lie within about 2.7 of the origin
 BOX = 4.0
@@ -38,13 +39,10 @@ def grid_log_z(
 ) -> float:
     """log ∫ exp(-energy) over ``[-box, box]^2`` by the midpoint rule; ``energy`` maps
     ``(m, 2)`` points to ``(m,)`` energies."""
-    h = 2 * box / resolution
-    mid = -box + h * (np.arange(resolution) + 0.5)
-    gx, gy = np.meshgrid(mid, mid)
-    cells = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
-    values = -np.asarray(energy(jnp.asarray(cells)), dtype=np.float64)
+    cells, area = grid(box, resolution)
+    values = -np.asarray(energy(jnp.asarray(cells, jnp.float32)), dtype=np.float64)
     top = values.max()
-    return float(top + np.log(np.exp(values - top).sum()) + 2 * np.log(h))
+    return float(top + np.log(np.exp(values - top).sum()) + np.log(area))
 
 
 @dataclass(frozen=True)
