@@ -135,3 +135,60 @@ def test_the_latent_map_and_interpolations_decode_what_the_model_decodes(fitted)
     np.testing.assert_allclose(ends[:2, :2].ravel(), model.decode(draws, mean[:1])[0], rtol=1e-5)
     with pytest.raises(zoo.ZooError, match="latent=2"):
         _vae_figures.latent_map(make_model("vae", n=N, latent=8), draws, data)
+
+
+def _tiny_elbo_terms():
+    """A 3-item, 4-pixel VAE's log p(x, z) - log q(z | x) at fixed z per item, as a function
+    of the minibatch (``None``: every item, unscaled)."""
+    from numpyro.infer.util import log_density
+
+    from zoo.models._minibatch import with_indices
+
+    model = make_model("vae", n=N, latent=2, hidden=3)
+    rng = np.random.default_rng(5)
+    x = jax.numpy.asarray(rng.integers(0, 2, (3, N)), jax.numpy.float32)
+    z = rng.normal(size=(3, 2)).astype(np.float32)
+    decoder = _vae_net.mlp(2, N, 3, seed=1)
+    guide = _vae_net.make_guide(model, _vae_net.decoder_weights(decoder), _vae_net.mlp(N, 4, 3))
+    weights = _vae_net.decoder_weights(decoder)
+
+    def term(idx):
+        kwargs = {"x": x} if idx is None else {"x": x, "subsample_size": 2, "batch_idx": idx}
+        values = {**weights, "z": z if idx is None else z[np.asarray(idx)]}
+        log_p, _ = log_density(with_indices(model.program), (), kwargs, values)
+        log_q, _ = log_density(with_indices(guide), (), kwargs, {"z": values["z"]})
+        return float(log_p - log_q)
+
+    return term
+
+
+def test_the_minibatch_elbo_is_unbiased_over_its_index_draws():
+    # the loop draws 2 of 3 items uniformly with replacement: the 9 ordered pairs are
+    # equally likely, and the plate's scale 3 / 2 makes their mean the whole-data ELBO
+    term = _tiny_elbo_terms()
+    pairs = [term(jax.numpy.asarray(p)) for p in itertools.product(range(3), repeat=2)]
+    assert np.mean(pairs) == pytest.approx(term(None), rel=1e-5)
+    assert np.std(pairs) > 0.1  # the pairs differ: the mean is not trivially equal
+
+
+def test_a_minibatch_step_draws_its_indices_with_replacement_for_model_and_guide():
+    from numpyro import handlers
+
+    from zoo.models._minibatch import batch_indices, step_kwargs, with_indices
+
+    model = make_model("vae", n=N, latent=2, hidden=3)
+    x = jax.numpy.zeros((5, N))
+    key = jax.random.PRNGKey(1)
+    kwargs = step_kwargs({"x": x, "subsample_size": 4}, key, 7)
+    np.testing.assert_array_equal(kwargs["batch_idx"], batch_indices(key, 7, 5, 4))
+    guide = _vae_net.make_guide(
+        model, _vae_net.decoder_weights(_vae_net.mlp(2, N, 3)), _vae_net.mlp(N, 4, 3)
+    )
+    for fn in (model.program, guide):
+        trace = handlers.trace(handlers.seed(with_indices(fn), 0)).get_trace(**kwargs)
+        np.testing.assert_array_equal(trace["items"]["value"], kwargs["batch_idx"])
+        assert trace["z"]["scale"] == pytest.approx(5 / 4)
+    # with replacement: over many steps some minibatch repeats an item, and every item shows
+    drawn = np.asarray(jax.vmap(lambda t: batch_indices(key, t, 5, 4))(np.arange(50)))
+    assert any(len(set(row)) < 4 for row in drawn) and set(drawn.ravel()) == set(range(5))
+    assert "batch_idx" not in step_kwargs({"x": x, "subsample_size": 5}, key, 0)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._lazy import dist, jax, jit, jnp, numpyro
+from ._minibatch import step_kwargs, svi_steps, with_indices
 
 if TYPE_CHECKING:
     from .vae import Vae
@@ -107,21 +108,23 @@ def svi_run(
     (Trace_ELBO, Adam with the step size cosine-decayed to ``ALPHA`` of its start, so the
     last steps settle): ``svi.init`` and a ``lax.scan`` over ``svi.update`` in one jitted
     function (an eager ``init`` costs seconds of small compiles). ``x`` is ``kwargs["x"]``;
-    the other ``kwargs`` are fixed."""
+    the other ``kwargs`` are fixed. With a ``subsample_size``, each step's minibatch is
+    drawn with replacement by the loop (``_minibatch``)."""
     import optax
     from numpyro.infer import SVI, Trace_ELBO
     from numpyro.optim import optax_to_numpyro
 
     schedule = optax.cosine_decay_schedule(learning_rate, steps, alpha=ALPHA)
-    svi = SVI(model.program, guide, optax_to_numpyro(optax.adam(schedule)), Trace_ELBO())
+    optim = optax_to_numpyro(optax.adam(schedule))
+    svi = SVI(with_indices(model.program), with_indices(guide), optim, Trace_ELBO())
     fixed = {k: v for k, v in kwargs.items() if k != "x"}
 
     @jax.jit
     def run(key: jax.Array, x: jax.Array) -> tuple[dict, jax.Array]:
-        state = svi.init(key, x=x, **fixed)
-        state, losses = jax.lax.scan(
-            lambda s, _: svi.update(s, x=x, **fixed), state, None, length=steps
-        )
+        k_init, k_batch = jax.random.split(key)
+        first = step_kwargs({"x": x, **fixed}, k_batch, 0)
+        state = svi.init(k_init, **first)
+        state, losses = svi_steps(svi, state, k_batch, {"x": x, **fixed}, steps)
         return svi.get_params(state), losses
 
     return run
