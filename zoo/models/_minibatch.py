@@ -59,4 +59,5 @@ def svi_steps(svi: Any, state: Any, key: Any, kwargs: dict, steps: int) -> tuple
     def body(s: Any, t: Any) -> tuple[Any, Any]:
         return svi.update(s, **step_kwargs(kwargs, key, t))
 
-    return jax.lax.scan(body, state, jnp.arange(steps))
+    state, losses = jax.lax.scan(body, state, jnp.arange(steps))
+    return state, losses
