@@ -57,7 +57,8 @@ def svi_steps(svi: Any, state: Any, key: Any, kwargs: dict, steps: int) -> tuple
     ``key`` and ``t`` (the whole of ``kwargs`` when they ask for none)."""
 
     def body(s: Any, t: Any) -> tuple[Any, Any]:
-        return svi.update(s, **step_kwargs(kwargs, key, t))
+        s, loss = svi.update(s, **step_kwargs(kwargs, key, t))
+        return s, loss
 
     state, losses = jax.lax.scan(body, state, jnp.arange(steps))
     return state, losses
