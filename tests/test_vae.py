@@ -163,32 +163,43 @@ def _tiny_elbo_terms():
 
 
 def test_the_minibatch_elbo_is_unbiased_over_its_index_draws():
-    # the loop draws 2 of 3 items uniformly with replacement: the 9 ordered pairs are
-    # equally likely, and the plate's scale 3 / 2 makes their mean the whole-data ELBO
+    # a step's minibatch is a block of a uniform shuffle: for 2 of 3 items, each of the 6
+    # ordered pairs of distinct items is equally likely, and the plate's scale 3 / 2 makes
+    # their mean the whole-data ELBO
     term = _tiny_elbo_terms()
-    pairs = [term(jax.numpy.asarray(p)) for p in itertools.product(range(3), repeat=2)]
+    pairs = [term(jax.numpy.asarray(p)) for p in itertools.permutations(range(3), 2)]
     assert np.mean(pairs) == pytest.approx(term(None), rel=1e-5)
     assert np.std(pairs) > 0.1  # the pairs differ: the mean is not trivially equal
 
 
-def test_a_minibatch_step_draws_its_indices_with_replacement_for_model_and_guide():
+def test_the_loop_deals_each_epochs_shuffle_to_model_and_guide():
     from numpyro import handlers
 
-    from zoo.models._minibatch import batch_indices, step_kwargs, with_indices
+    from zoo.models import _minibatch as mb
 
-    model = make_model("vae", n=N, latent=2, hidden=3)
-    x = jax.numpy.zeros((5, N))
+    class Recorder:  # an SVI whose "loss" is the minibatch it was handed
+        def update(self, state, x, subsample_size, batch_idx):
+            return state + 1, batch_idx
+
     key = jax.random.PRNGKey(1)
-    kwargs = step_kwargs({"x": x, "subsample_size": 4}, key, 7)
-    np.testing.assert_array_equal(kwargs["batch_idx"], batch_indices(key, 7, 5, 4))
+    kwargs = {"x": jax.numpy.zeros((11, N)), "subsample_size": 3}
+    state, dealt = mb.svi_steps(Recorder(), 0, key, kwargs, 8)
+    dealt = np.asarray(dealt)
+    assert state == 8 and dealt.shape == (8, 3)
+    for t in range(8):
+        np.testing.assert_array_equal(dealt[t], mb.batch_indices(key, t, 11, 3))
+    for epoch in (dealt[0:3], dealt[3:6]):  # 3 disjoint blocks of 3 per epoch of 11 items
+        assert len(set(epoch.ravel())) == 9
+    assert not np.array_equal(dealt[0], dealt[3])  # a fresh shuffle each epoch
+    # the indices reach the plate of both the model and the guide, scaled by 11 / 3
+    model = make_model("vae", n=N, latent=2, hidden=3)
     guide = _vae_net.make_guide(
         model, _vae_net.decoder_weights(_vae_net.mlp(2, N, 3)), _vae_net.mlp(N, 4, 3)
     )
+    first = mb.first_kwargs(kwargs, key)
+    np.testing.assert_array_equal(first["batch_idx"], dealt[0])
     for fn in (model.program, guide):
-        trace = handlers.trace(handlers.seed(with_indices(fn), 0)).get_trace(**kwargs)
-        np.testing.assert_array_equal(trace["items"]["value"], kwargs["batch_idx"])
-        assert trace["z"]["scale"] == pytest.approx(5 / 4)
-    # with replacement: over many steps some minibatch repeats an item, and every item shows
-    drawn = np.asarray(jax.vmap(lambda t: batch_indices(key, t, 5, 4))(np.arange(50)))
-    assert any(len(set(row)) < 4 for row in drawn) and set(drawn.ravel()) == set(range(5))
-    assert "batch_idx" not in step_kwargs({"x": x, "subsample_size": 5}, key, 0)
+        trace = handlers.trace(handlers.seed(mb.with_indices(fn), 0)).get_trace(**first)
+        np.testing.assert_array_equal(trace["items"]["value"], dealt[0])
+        assert trace["z"]["scale"] == pytest.approx(11 / 3)
+    assert "batch_idx" not in mb.first_kwargs({**kwargs, "subsample_size": 11}, key)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._lazy import dist, jax, jit, jnp, numpyro
-from ._minibatch import step_kwargs, svi_steps, with_indices
+from ._minibatch import first_kwargs, svi_steps, with_indices
 
 if TYPE_CHECKING:
     from .vae import Vae
@@ -108,8 +108,8 @@ def svi_run(
     (Trace_ELBO, Adam with the step size cosine-decayed to ``ALPHA`` of its start, so the
     last steps settle): ``svi.init`` and a ``lax.scan`` over ``svi.update`` in one jitted
     function (an eager ``init`` costs seconds of small compiles). ``x`` is ``kwargs["x"]``;
-    the other ``kwargs`` are fixed. With a ``subsample_size``, each step's minibatch is
-    drawn with replacement by the loop (``_minibatch``)."""
+    the other ``kwargs`` are fixed. With a ``subsample_size``, the loop deals each step's
+    minibatch from a shuffle per epoch (``_minibatch``)."""
     import optax
     from numpyro.infer import SVI, Trace_ELBO
     from numpyro.optim import optax_to_numpyro
@@ -122,8 +122,7 @@ def svi_run(
     @jax.jit
     def run(key: jax.Array, x: jax.Array) -> tuple[dict, jax.Array]:
         k_init, k_batch = jax.random.split(key)
-        first = step_kwargs({"x": x, **fixed}, k_batch, 0)
-        state = svi.init(k_init, **first)
+        state = svi.init(k_init, **first_kwargs({"x": x, **fixed}, k_batch))
         state, losses = svi_steps(svi, state, k_batch, {"x": x, **fixed}, steps)
         return svi.get_params(state), losses
 

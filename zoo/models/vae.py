@@ -15,7 +15,8 @@ Fitting: SVI on the ELBO, through a guide with a Delta on ``w`` (its MAP) and th
 encoder ``q(z | x) = N(mu(x), diag sigma(x)^2)``, another MLP ``n -> H -> 2L`` declared
 with ``numpyro.contrib.module.eqx_module``. The encoder is not part of the model: it is kept
 beside the weights as the flat vector ``encoder`` (an auxiliary site) and counted apart as
-amortisation (``n H + H + 2 L H + 2 L``). Minibatches of 128 images, Adam from 0.01,
+amortisation (``n H + H + 2 L H + 2 L``). Minibatches of 128 images, dealt in blocks
+from a shuffle per epoch by the training loop (``_minibatch``), Adam from 0.01,
 cosine-decayed to zero over the steps.
 
 Held-out score: the importance-weighted bound (IWAE, Burda et al. 2016)
