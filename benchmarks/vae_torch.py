@@ -13,8 +13,9 @@ over the steps.
 * zoo: the very compiled run ``Vae.train`` calls (``Vae.svi_run``: ``svi.init`` and a
   ``lax.scan`` over NumPyro's ``SVI.update``, each step's minibatch drawn in the scan),
   compiled once ahead of time (its seconds reported apart, with the persistent XLA cache
-  off) and then timed over all its steps. XLA's CPU backend at its defaults: its intra-op
-  pool on every core the process may use.
+  off) and then timed over all its steps. XLA's CPU backend at its defaults (its intra-op
+  pool on every core the process may use), and again at one thread (``ONE_THREAD_XLA``, in
+  a second process, since XLA reads its flags once), timed between the other runs.
 * torch: ``torch.nn`` modules of the same shapes and initialisation (uniform within
   1 / sqrt(fan in)), ``torch.optim.Adam`` with ``CosineAnnealingLR``, the same loss
   written out, ``loss.item()`` each step as a training loop keeps its trace. Run with
@@ -34,6 +35,7 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -70,6 +72,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="cut a torch run after this long (its steps/s from the steps it took): on a busy "
         "machine torch's OpenMP threads can crawl",
     )
+    p.add_argument(
+        "--no-zoo-one-thread",
+        action="store_true",
+        help="skip the zoo's row at one XLA thread (a second process)",
+    )
+    p.add_argument("--zoo-worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, default=DEFAULT_JSON, help="raw numbers (JSON)")
     args = p.parse_args(argv)
@@ -100,6 +108,58 @@ def zoo_timed(compiled, run_args) -> tuple[float, np.ndarray]:
     _, losses = compiled(*run_args)
     losses = jax.block_until_ready(losses)
     return time.perf_counter() - start, np.asarray(losses)
+
+
+#: XLA's CPU backend on one intra-op thread (read once, when the backend starts)
+ONE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def zoo_worker(args: argparse.Namespace) -> int:
+    """The zoo's side in a process of its own (started with ``ONE_THREAD_XLA``): compiles,
+    writes its compile seconds, then times one run for each line it reads, writing each
+    run's record; all as JSON lines."""
+    import zoo
+    from zoo.data import digits_split
+
+    zoo.setup(cache=False)
+    train, _ = digits_split()
+    _, compiled, run_args, compile_s = zoo_runner(train, args.steps, args.seed)
+    print(json.dumps({"compile_s": compile_s}), flush=True)
+    for _ in sys.stdin:
+        print(json.dumps(_run_record(*zoo_timed(compiled, run_args))), flush=True)
+    return 0
+
+
+class OneThreadZoo:
+    """The zoo at one XLA thread, in the worker process, timed on demand (so that its runs
+    interleave with the others')."""
+
+    def __init__(self, steps: int, seed: int) -> None:
+        flags = f"{os.environ.get('XLA_FLAGS', '')} {ONE_THREAD_XLA}".strip()
+        argv = [sys.executable, __file__, "--zoo-worker", "--steps", str(steps)]
+        self.proc = subprocess.Popen(
+            [*argv, "--seed", str(seed)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "XLA_FLAGS": flags},
+        )
+        self.compile_s = float(self._read()["compile_s"])
+
+    def _read(self) -> dict:
+        assert self.proc.stdout is not None
+        return json.loads(self.proc.stdout.readline())
+
+    def timed(self) -> dict:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 # -- plain PyTorch ---------------------------------------------------------------------------
@@ -179,7 +239,7 @@ def _row(name: str, runs: list[dict], compile_s: float) -> dict:
     rate = float(np.median([r["steps_per_s"] for r in runs]))
     finals = [r["loss_final"] for r in runs if r["steps"] == steps]
     return {
-        "sampler": "zoo" if name == "zoo" else "torch",
+        "sampler": name.split("-")[0],
         "threads": jax_threads() if name == "zoo" else int(name.split("-")[1]),
         "steps_per_s": rate,
         "seconds": steps / rate,
@@ -192,9 +252,11 @@ def _row(name: str, runs: list[dict], compile_s: float) -> dict:
 
 
 def _ratios(rows: list[dict]) -> dict:
-    """zoo / torch steps per second: at JAX's thread count (the goal's), and against the
-    fastest torch."""
-    zoo_row, peers = rows[0], rows[1:]
+    """zoo / torch steps per second: at JAX's thread count (the goal's), at each thread
+    count both ran, and the zoo at JAX's against the fastest torch."""
+    zoo_row = rows[0]
+    peers = [r for r in rows if r["sampler"] == "torch"]
+    zoos = {r["threads"]: r for r in rows if r["sampler"] == "zoo"}
     same = next((r for r in peers if r["threads"] == zoo_row["threads"]), None)
     best = max(peers, key=lambda r: r["steps_per_s"])
     return {
@@ -204,6 +266,11 @@ def _ratios(rows: list[dict]) -> dict:
         else zoo_row["steps_per_s_e2e"] / same["steps_per_s"],
         "best_torch": zoo_row["steps_per_s"] / best["steps_per_s"],
         "best_torch_threads": best["threads"],
+        "by_threads": {
+            str(r["threads"]): zoos[r["threads"]]["steps_per_s"] / r["steps_per_s"]
+            for r in peers
+            if r["threads"] in zoos
+        },
         "goal": 2.0,
     }
 
@@ -212,6 +279,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from importlib.util import find_spec
 
+    if args.zoo_worker:
+        return zoo_worker(args)
     if find_spec("torch") is None:
         print(
             "vae_torch: torch is not installed, and the ratio needs it. Install its CPU build "
@@ -234,7 +303,8 @@ def main(argv=None) -> int:
     print(f"vae_torch: {hw['cpu_count']} cpus ({hw['cpu_model']}), load {hw['load_average']}")
     print(f"jax {jax.__version__}, torch {torch.__version__}; {args.steps} steps per run")
     print(
-        f"threads: zoo at XLA's CPU defaults ({jax_threads()} cores); torch at "
+        f"threads: zoo at XLA's CPU defaults ({jax_threads()} cores) and, in a second "
+        f"process, at XLA_FLAGS={ONE_THREAD_XLA!r}; torch at "
         f"torch.set_num_threads({', '.join(map(str, args.torch_threads))}) in turn; minibatches "
         "of 128 dealt from a shuffle per epoch on both sides"
     )
@@ -243,6 +313,11 @@ def main(argv=None) -> int:
     model, compiled, run_args, compile_s = zoo_runner(train, args.steps, args.seed)
     print(f"zoo: compiled in {compile_s:.1f} s")
     runs: dict[str, list[dict]] = {"zoo": []}
+    compiles = {"zoo": compile_s}
+    one = None if args.no_zoo_one_thread else OneThreadZoo(args.steps, args.seed)
+    if one is not None:
+        print(f"zoo at one thread: compiled in {one.compile_s:.1f} s")
+        runs["zoo-1"], compiles["zoo-1"] = [], one.compile_s
     for r in range(args.repeats):  # interleaved, so that a busy spell hits every sampler
         runs["zoo"].append(_run_record(*zoo_timed(compiled, run_args)))
         print(
@@ -250,6 +325,13 @@ def main(argv=None) -> int:
             f"{runs['zoo'][-1]['steps_per_s']:,.0f} steps/s",
             flush=True,
         )
+        if one is not None:
+            runs["zoo-1"].append(one.timed())
+            print(
+                f"[{r + 1}/{args.repeats}] zoo (XLA CPU, 1 thread): "
+                f"{runs['zoo-1'][-1]['steps_per_s']:,.0f} steps/s",
+                flush=True,
+            )
         for t in args.torch_threads:
             timed = torch_timed(x_train, model, args.steps, t, args.seed + r, args.max_seconds)
             runs.setdefault(f"torch-{t}", []).append(_run_record(*timed))
@@ -259,7 +341,9 @@ def main(argv=None) -> int:
                 f"{rec['steps_per_s']:,.0f} steps/s ({rec['steps']} steps)",
                 flush=True,
             )
-    rows = [_row(name, rs, compile_s if name == "zoo" else 0.0) for name, rs in runs.items()]
+    if one is not None:
+        one.close()
+    rows = [_row(name, rs, compiles.get(name, 0.0)) for name, rs in runs.items()]
     ratios = _ratios(rows)
     head = ("sampler", "threads", "steps", "steps/s", "s", "compile s", "e2e", "loss")
     print("\n" + f"{head[0]:<8}" + "".join(f"{h:>10}" for h in head[1:]))
@@ -278,8 +362,13 @@ def main(argv=None) -> int:
             f"{ratios['same_threads']:.2f} (goal >= 2; with the compile: "
             f"{ratios['same_threads_e2e']:.2f})"
         )
+    for t, ratio in ratios["by_threads"].items():
+        if int(t) != jax_threads():
+            plural = "s" * (int(t) > 1)
+            print(f"zoo / torch steps per second at {t} thread{plural} each: {ratio:.2f}")
     print(
-        f"zoo / the fastest torch ({best['threads']} thread{'s' * (best['threads'] > 1)}): "
+        f"zoo (at {jax_threads()} threads) / the fastest torch ({best['threads']} "
+        f"thread{'s' * (best['threads'] > 1)}): "
         f"{ratios['best_torch']:.2f}\n"
         "loss: mean negative ELBO (whole data set, with the decoder's prior) of the last 50 "
         "steps (of a run that took every step)"
@@ -301,6 +390,7 @@ def main(argv=None) -> int:
         "notes": {
             "zoo": "Vae.svi_run (what Vae.train runs): one jitted svi.init + lax.scan over "
             "SVI.update, compiled ahead of time with the persistent XLA cache off",
+            "zoo-1": f"the same, in a second process with XLA_FLAGS={ONE_THREAD_XLA!r}",
             "torch": "torch.nn + torch.optim.Adam + CosineAnnealingLR, loss.item() per step",
             "minibatch": "blocks of 128 of one shuffle per epoch, on both sides",
             "threads": f"zoo: XLA CPU defaults ({jax_threads()} cores); torch: "
