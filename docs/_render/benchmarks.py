@@ -126,9 +126,14 @@ def bench_vae_torch(path: str) -> str:
     data = _bench(path)
     r = data["ratios"]
     same = "-" if r["same_threads"] is None else f"{r['same_threads']:.2f}"
+    others = "".join(
+        f"; at {t} thread{'s' * (int(t) > 1)} each: **{v:.2f}**"
+        for t, v in r.get("by_threads", {}).items()
+        if v != r["same_threads"]
+    )
     return (
         f"{records_table(data['rows'], VAE_TORCH)}\n\nzoo / torch steps per second at equal "
-        f"threads: **{same}** (goal {r['goal']:g}); against the fastest torch "
+        f"threads: **{same}** (goal {r['goal']:g}){others}; the zoo against the fastest torch "
         f"(torch threads: {r['best_torch_threads']}): **{r['best_torch']:.2f}**."
     )
 
