@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import ZooError
 from ..models import FAMILIES
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
-from ._shared import check_out, note, save
+from ._shared import check_out, note
 
 if TYPE_CHECKING:
     from graphs import DAG
@@ -66,12 +66,18 @@ def run(args: argparse.Namespace) -> None:
         columns, dag, shape, source = _family(args)
     report = check_data(columns, dag, alpha=args.alpha, source=source)
     if out is not None:
+        import graphs
+        from graphs.files import staged_folder
+
         from .._claims_figure import claims_figure
 
-        (out / "claims.json").write_text(
-            json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        save(claims_figure(report, dag, shape), str(out / "claims.png"))
+        with staged_folder(out) as stage:
+            (stage / "claims.json").write_text(
+                json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+            graphs.save_figure(claims_figure(report, dag, shape), stage / "claims.png")
+        note(f"wrote {out}/: claims.json, claims.png")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return

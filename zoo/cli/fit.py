@@ -11,6 +11,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
+from ..errors import ZooError
 from ..models import FAMILIES, get_family, methods
 from ..options import family_options
 from ..progress import wanted
@@ -19,6 +20,9 @@ from ._shared import check_out, note, warn
 
 if TYPE_CHECKING:
     from ..data import Dataset
+
+#: seconds a program may take to load and trace, unless --timeout says otherwise
+PROGRAM_TIMEOUT = 300.0
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -61,6 +65,13 @@ def add_parser(sub: Subparsers) -> None:
         help="save idata.nc (ArviZ InferenceData), card.json and figures (PNG) in DIR",
     )
     p.add_argument("--json", action="store_true", help="print the card as JSON")
+    p.add_argument(
+        "--timeout",
+        type=positive_float("--timeout"),
+        metavar="SECONDS",
+        help="a program only: stop with an error if loading and tracing it takes longer "
+        f"(default {PROGRAM_TIMEOUT:g} s; an endless loop ends here)",
+    )
 
 
 def _note_constant(train: Dataset) -> None:
@@ -85,6 +96,8 @@ def run(args: argparse.Namespace) -> None:
     from ..data import conform
     from ..sources import describe, open_data
 
+    if args.timeout is not None:
+        raise ZooError("option --timeout applies to a program (FILE.py:FUNCTION), not a family")
     spec = get_family(args.family)
     options = given(spec, args)
     out = check_out(args.out) if args.out else None

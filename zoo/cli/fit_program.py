@@ -7,7 +7,8 @@ import argparse
 from ..errors import ZooError
 from ..progress import wanted
 from ._args import OPTION_NAMES
-from ._shared import check_out, load_bound, note, warn
+from ._shared import check_out, load_bound, note, timeout, user_program, warn
+from .fit import PROGRAM_TIMEOUT
 
 _FAMILY_ONLY = ("test", "guide", "batch_size")
 
@@ -27,17 +28,19 @@ def run(args: argparse.Namespace) -> None:
         raise ZooError("method 'exact' needs a conjugate family; a program takes nuts or svi")
     out = check_out(args.out) if args.out else None
     setup()  # before the program's module imports and runs JAX
-    bound = load_bound(args.family, args.data)
-    kwargs = {
-        k: getattr(args, k)
-        for k in ("chains", "warmup", "draws", "steps", "learning_rate")
-        if getattr(args, k) is not None
-    }
-    method = args.method or "nuts"
-    check_fittable(bound)
-    note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
-    progress = wanted(args.json)
-    result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
+    with user_program(args.family, args.json):
+        with timeout(args.timeout or PROGRAM_TIMEOUT, args.family):
+            bound = load_bound(args.family, args.data)
+        kwargs = {
+            k: getattr(args, k)
+            for k in ("chains", "warmup", "draws", "steps", "learning_rate")
+            if getattr(args, k) is not None
+        }
+        method = args.method or "nuts"
+        check_fittable(bound)
+        note(f"fitting {args.family} by {method} (seed {args.seed}) ...")
+        progress = wanted(args.json)
+        result = fit_program(bound, method, seed=args.seed, progress=progress, **kwargs)
     card = fit_card(result, program=args.family)
     warn(card.diagnostics.to_json())
     if out is not None:
