@@ -59,7 +59,7 @@ def remove_stale(folder: str | os.PathLike[str], name: str | None = None) -> lis
     """Remove the temporaries that killed runs left in ``folder`` (only those of ``name``
     when given): names of the form ``.NAME.PID.HEX.tmp`` whose process is gone. A live
     process's temporaries are left alone. Returns the names removed."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

@@ -200,7 +200,7 @@ def _drop_corrupt_entries() -> None:
             raise  # JAX warns once and compiles
 
     get_executable_and_time._zoo = True  # type: ignore[attr-defined]
-    compilation_cache.get_executable_and_time = get_executable_and_time
+    compilation_cache.get_executable_and_time = get_executable_and_time  # type: ignore[assignment]
 
 
 _COMPILE_EVENTS = (

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ZooError
 from ..models import FAMILIES
+from ..validate import SEED_MAX
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note
 
@@ -46,7 +47,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument(
         "--limit", type=int_at_least(0, "--limit"), default=15, help="contradicted claims shown"
     )
-    p.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     p.add_argument(
         "--out", metavar="DIR", help="write claims.json and claims.png (where the claims fail)"
     )

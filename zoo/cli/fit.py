@@ -15,6 +15,7 @@ from ..errors import ZooError
 from ..models import FAMILIES, get_family, methods
 from ..options import family_options
 from ..progress import wanted
+from ..validate import SEED_MAX
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note, warn
 
@@ -53,7 +54,7 @@ def add_parser(sub: Subparsers) -> None:
     g.add_argument("--warmup", type=int_at_least(1, "--warmup"), help="warmup (default 1000)")
     g.add_argument("--draws", type=int_at_least(1, "--draws"), help="draws per chain (1000)")
     g.add_argument("--steps", type=int_at_least(1, "--steps"), help="SVI steps (default 3000)")
-    g.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    g.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     g.add_argument(
         "--guide", choices=["normal", "map", "lowrank"], help="SVI guide (default: the family's)"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..validate import SEED_MAX
 from ._args import Subparsers, int_at_least
 from ._shared import check_figure_path, load_bound, save
 
@@ -27,7 +28,7 @@ def add_parser(sub: Subparsers) -> None:
         help="draw N items from the prior predictive (observations left unset) and test "
         "every local Markov statement on them",
     )
-    p.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
