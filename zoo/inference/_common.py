@@ -35,7 +35,7 @@ def check_memory(params: int, total_draws: int, items: int) -> None:
         else:
             advice = "ask for fewer chains or draws, or fit fewer items"
         raise ZooError(
-            f"this fit would need about {need / 2**30:.3g} GiB for {total_draws:,} draws of "
+            f"this fit would need about {need / 2**30:,.1f} GiB for {total_draws:,} draws of "
             f"{params:,} parameters and {items:,} items' log-likelihoods (limit "
             f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); {advice}"
         )
