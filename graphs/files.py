@@ -24,8 +24,10 @@ from .errors import GraphError
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; rename it to ``path`` when the block
-    ends normally, remove it when the block raises (Ctrl-C included)."""
+    ends normally, remove it when the block raises (Ctrl-C included). Temporaries of
+    ``path`` that killed processes left are removed first."""
     path = Path(path)
+    remove_stale(path.parent, path.name)  # what a killed write of this file left
     tmp = _temporary_name(path)
     try:
         yield tmp

@@ -115,14 +115,16 @@ def _family(args: argparse.Namespace) -> tuple[dict, DAG, tuple[int, int] | None
 
 def _program(args: argparse.Namespace) -> tuple[dict, DAG, tuple[int, int] | None, str]:
     from .. import setup
-    from ._shared import load_bound
+    from ._shared import load_bound, timeout, user_program
+    from .fit import PROGRAM_TIMEOUT
 
     if args.data is None:
         raise ZooError(f"{args.target}: --data must name a .json file of its observations")
     setup()  # before the program's module imports and runs JAX
-    bound = load_bound(args.target, args.data)
-    dag = bound.structure.item_dag()
-    columns = _observed_columns(bound, dag)
+    with user_program(args.target, args.json), timeout(PROGRAM_TIMEOUT, args.target):
+        bound = load_bound(args.target, args.data)
+        dag = bound.structure.item_dag()
+        columns = _observed_columns(bound, dag)
     if not columns:
         raise ZooError(f"{args.target}: no per-item observed site in --data to test claims on")
     return columns, dag, None, args.target

@@ -8,7 +8,8 @@ import json
 
 from ..validate import SEED_MAX
 from ._args import Subparsers, int_at_least
-from ._shared import check_figure_path, load_bound, save
+from ._shared import check_figure_path, load_bound, save, timeout, user_program
+from .fit import PROGRAM_TIMEOUT
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -43,16 +44,19 @@ def run(args: argparse.Namespace) -> None:
         from .. import setup
 
         setup()  # before the program's module imports and runs JAX
-    bound = load_bound(args.program, args.data)
-    c = card(bound.structure)
-    c["program"] = args.program
-    if args.check:
-        from ..claims import format_claims
-        from ..inspection import check
-        from ..programs import prior_kwargs
+    with user_program(args.program, args.json):
+        with timeout(PROGRAM_TIMEOUT, args.program):
+            bound = load_bound(args.program, args.data)
+        c = card(bound.structure)
+        c["program"] = args.program
+        if args.check:
+            from ..claims import format_claims
+            from ..inspection import check
+            from ..programs import prior_kwargs
 
-        report = check(bound.raw, kwargs=prior_kwargs(bound), n_samples=args.check, seed=args.seed)
-        c["claims"] = report.to_dict()
+            kwargs = prior_kwargs(bound)
+            report = check(bound.raw, kwargs=kwargs, n_samples=args.check, seed=args.seed)
+            c["claims"] = report.to_dict()
     if args.draw:
         save(graphs.draw_dag(bound.structure.dag), args.draw)
     if args.json:
