@@ -102,6 +102,7 @@ def staged_folder(
     ``GraphError`` naming ``option``, with nothing left behind.
     """
     out = Path(path).absolute()
+    made = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out.parent, out.name)
     if out.is_dir():
@@ -113,6 +114,11 @@ def staged_folder(
         _swap_in(stage, out, last)
     except BaseException as err:
         shutil.rmtree(stage, ignore_errors=True)
+        for folder in made:  # the parents made for it, innermost first, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         if isinstance(err, Exception) and no_space(err):
             raise GraphError(
                 f"{option} {str(path)!r}: no space left on the device; nothing was written"

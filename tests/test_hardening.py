@@ -124,15 +124,23 @@ def _fail_at(monkeypatch, target, attribute, err):
     monkeypatch.setattr(target, attribute, fail)
 
 
-@pytest.mark.parametrize("err", ["full", "interrupt"])
+@pytest.mark.parametrize("err", ["no room", "full", "interrupt"])
 def test_fit_out_full_disk_or_ctrl_c_leaves_nothing(files, tmp_path, monkeypatch, err):
+    import shutil
+    from collections import namedtuple
+
     import arviz
 
     out = tmp_path / "fit"
-    if err == "full":
+    if err == "no room":  # found before writing: HDF5 is not left to run out of space
+        usage = namedtuple("usage", "total used free")
+        monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 1000))
+        line = one_error(*run(*EXACT, "--data", files["oneclass"], "--out", out / "deeper"))
+        assert "no space left on the device for the fit" in line
+    elif err == "full":
         boom = OSError(errno.ENOSPC, "No space left on device")
         _fail_at(monkeypatch, arviz.InferenceData, "to_netcdf", boom)
-        line = one_error(*run(*EXACT, "--data", files["oneclass"], "--out", out))
+        line = one_error(*run(*EXACT, "--data", files["oneclass"], "--out", out / "a" / "b"))
         assert "no space left on the device; nothing was written" in line
     else:
         import graphs

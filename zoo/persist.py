@@ -75,6 +75,7 @@ def save(
     from graphs.files import staged_folder
 
     doc = json.loads(dumps(card))
+    _check_space(fit, Path(folder))
     arrays = svi_arrays(fit) if fit.data is not None else None
     names = [IDATA_FILE, CARD_FILE] + ([SVI_FILE] if arrays is not None else [])
     with staged_folder(folder, last=(CARD_FILE,)) as stage:
@@ -92,6 +93,21 @@ def save(
         for name, fig in (figures or {}).items():
             graphs.save_figure(fig, stage / name)
     return names + list(figures or {})
+
+
+def _check_space(fit: FitResult, folder: Path) -> None:
+    """Refuse up front when the draws would not fit on the disk: HDF5 handles a write that
+    runs out of space badly (it has crashed the process), so it is not left to find out."""
+    probe = folder.absolute()
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    need = sum(int(v.nbytes) for g in fit.idata.groups() for v in fit.idata[g].data_vars.values())
+    free = shutil.disk_usage(probe).free
+    if free < need + 2**20:
+        raise ZooError(
+            f"--out {str(folder)!r}: no space left on the device for the fit (about "
+            f"{need / 2**20:,.1f} MiB needed, {free / 2**20:,.1f} MiB free); nothing was written"
+        )
 
 
 def _sha256(path: Path) -> str:
