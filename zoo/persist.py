@@ -121,7 +121,9 @@ def _sha256(path: Path) -> str:
 def _copy_data(data: dict[str, Any], stage: Path) -> dict[str, str]:
     """Copy the files the fit read into ``stage/data/``; returns role -> relative name. A
     saved fit is then whole in itself: :func:`load` reads nothing outside its folder."""
-    source = data.get("source") or {}
+    source = data.get("source") if isinstance(data, dict) else None
+    if not isinstance(source, dict):
+        return {}
     found = {"train": source}
     if source.get("split") == "test":
         found["test"] = source.get("test") or {}
@@ -262,7 +264,8 @@ def _stored(source: DataSource, copies: dict[str, Any], folder: Path) -> DataSou
         if not full.is_file():
             raise ZooError(
                 f"{str(folder)!r}: the data file {name!r} is missing from the folder (a saved "
-                "fit reads its data from copies inside it)"
+                "fit reads its data from copies inside it; for a fit saved before the copies "
+                "were kept, copy the file there)"
             )
         return replace(record, path=str(full))
 
