@@ -302,45 +302,43 @@ def test_sigint_is_one_line_exit_130_and_cleans_up(program, tmp_path):
 # -- the compiled-code cache ----------------------------------------------------------------
 
 CACHE_SCRIPT = """
-import sys, warnings
+import os, stat, sys, warnings
+from pathlib import Path
 import zoo
-zoo.setup(cache=sys.argv[1])
+cache = Path(sys.argv[1])
+zoo.setup(cache=cache)
 import jax, jax.numpy as jnp
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 f = lambda x: jnp.sin(x) @ jnp.cos(x).T + 1.0
 def compile_once():
-    jax.clear_caches()
+    jax.clear_caches()  # so that the compile reads the cache on disk
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         jax.jit(f)(jnp.ones((3, 3))).block_until_ready()
     return sum("persistent compilation cache" in str(w.message) for w in seen)
-print(compile_once(), compile_once())  # the second reads what the first wrote
+first = compile_once()
+entries = [p for p in cache.iterdir() if p.name.endswith("-cache")]
+for p in entries:
+    p.write_bytes(b"corrupt")
+corrupt, again = compile_once(), compile_once()
+rebuilt = all(p.read_bytes() != b"corrupt" for p in entries)
+modes = [oct(stat.S_IMODE(p.stat().st_mode)) for p in (cache, cache.parent)]
+print(first, len(entries), corrupt, again, rebuilt, *modes)
 """
 
 
 def test_a_corrupt_compiled_cache_entry_is_rebuilt_once(tmp_path):
     """An entry JAX cannot read is deleted when the read fails, so the compile that follows
-    writes it again: one warning, then none (JAX alone warned on every run). The cache
-    folder is made private (0700)."""
-    cache = tmp_path / "a" / "cache"
-
-    def once():
-        proc = subprocess.run(
-            [sys.executable, "-c", CACHE_SCRIPT, str(cache)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return tuple(int(n) for n in proc.stdout.split()[-2:])
-
-    assert once() == (0, 0)
-    assert oct(cache.stat().st_mode & 0o777) == "0o700"
-    assert oct(cache.parent.stat().st_mode & 0o777) == "0o700"
-    entries = [p for p in cache.iterdir() if p.name.endswith("-cache")]
-    assert entries
-    for p in entries:
-        p.write_bytes(b"corrupt")
-    # one warning per corrupt entry, then the rebuilt entries read back without one
-    assert once() == (len(entries), 0)
-    assert all(p.read_bytes() != b"corrupt" for p in entries)
+    writes it again: one warning per corrupt entry, then none (JAX alone warned on every
+    run and never rebuilt it). The cache folders it makes are private (0700)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CACHE_SCRIPT, str(tmp_path / "a" / "cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, entries, corrupt, again, rebuilt, *modes = proc.stdout.split()
+    assert first == "0" and int(entries) > 0
+    assert corrupt == entries and again == "0" and rebuilt == "True"
+    assert modes == ["0o700", "0o700"]
