@@ -48,7 +48,7 @@ class NaiveBayes(TabularModel, Classifier):
         return as_numpy(jax.nn.softmax(pred, axis=-1))
 
     def check_training(self, data: Dataset) -> None:
-        problem = _unsupported(data, {})
+        problem = None if data.y is None else _unsupported(data, {})  # (no labels: later)
         if problem is not None:
             raise ZooError(f"{data.source}: {problem}")
 
