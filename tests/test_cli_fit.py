@@ -92,7 +92,7 @@ def test_nuts_json_contract(nuts):
     assert card["independence"]["local_markov"][0]["node"] == "x0"
 
 
-def test_out_saves_inference_data_card_and_figures(nuts):
+def test_out_saves_inference_data_card_and_figures(nuts, files):
     import arviz as az
 
     card, text, out = nuts
@@ -100,8 +100,14 @@ def test_out_saves_inference_data_card_and_figures(nuts):
     assert {"posterior", "log_likelihood", "observed_data", "sample_stats"} <= set(idata.groups())
     assert idata.posterior["theta"].shape == (2, 100, 16)
     assert idata.log_likelihood["obs"].shape == (2, 100, 240)
-    assert json.loads((out / "card.json").read_text()) == card
-    assert (out / "card.json").read_text().strip() == text.strip()
+    import hashlib
+
+    saved = json.loads((out / "card.json").read_text())
+    digest = hashlib.sha256((out / "idata.nc").read_bytes()).hexdigest()
+    assert saved.pop("saved") == {"idata_sha256": digest, "data": {"train": "data/train.csv"}}
+    assert saved == card  # the card as printed, plus the saved block
+    assert json.dumps(saved, indent=2, ensure_ascii=False) == text.strip()
+    assert (out / "data" / "train.csv").read_bytes() == Path(files["pixels"]).read_bytes()
     for name in ("dag.png", "samples.png", "rank.png"):  # samples: 16 pixels are a 4x4 image
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temp files
@@ -211,12 +217,8 @@ def test_load_names_what_is_missing(tmp_path, nuts):
         zoo.load(tmp_path)
     copy = tmp_path / "copy"
     shutil.copytree(nuts[2], copy)
-    card = json.loads((copy / "card.json").read_text())
-    card["data"]["train"] = str(tmp_path / "gone.csv")
-    if "source" in card["data"]:  # the structured record is what zoo.load reads
-        card["data"]["source"]["path"] = str(tmp_path / "gone.csv")
-    (copy / "card.json").write_text(json.dumps(card))
-    with pytest.raises(ValueError, match="gone.csv"):
+    (copy / "data" / "train.csv").unlink()  # the saved copy of the data is what load reads
+    with pytest.raises(ValueError, match="'data/train.csv' is missing from the folder"):
         zoo.load(copy)
 
 

@@ -90,7 +90,7 @@ def test_csv_codes_labels_and_inferred_cards(tmp_path):
     assert data.names == ("x0", "x1", "x2", "x3") and data.cards == (2, 2, 2, 3)
     assert data.y.tolist() == [3, 0] and data.label_card == 4 and data.shape == (2, 2)
     nb = graphs.naive_bayes(4, classes=4)
-    with pytest.raises(ValueError, match=r"column 'x3' has value 2 at row 0.*binary \(0/1\)"):
+    with pytest.raises(ValueError, match=r"column 'x3' has value 2 at line 2.*binary \(0/1\)"):
         conform(data, nb)
 
 

@@ -172,6 +172,51 @@ def test_an_unreadable_export_is_traced_again(tmp_path, monkeypatch):
     assert info.source == "disk"  # rewritten whole
 
 
+class _Payload:
+    """Unpickling this runs code: it would create the file ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_crafted_pickle_in_the_cache_never_runs(tmp_path, monkeypatch):
+    """Nothing from the export cache is unpickled: a pickle whose loading would create a
+    file is dropped (the file never appears) and the sampler is traced and written again,
+    in the checked format (magic line, JSON header, digests); the folder is private."""
+    import pickle
+    import stat
+
+    from zoo import _jax
+
+    cache = tmp_path / "cache" / "nuts"
+    monkeypatch.setattr(_jax, "EXPORT_DIR", str(cache))
+    nuts.clear_cache()
+    nuts.sample(_normal_mean(3.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+    (path,) = cache.glob("*.nuts")
+    good = path.read_bytes()
+    marker = tmp_path / "pwned"
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+    nuts.clear_cache()
+    _, _, info = nuts.sample(_normal_mean(3.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "traced" and not marker.exists()
+    assert path.read_bytes().startswith(b"zoo-nuts-export 1\n")
+    # one flipped byte in a part fails its digest: dropped and traced again, never loaded
+    bad = bytearray(good)
+    bad[-10] ^= 0xFF
+    path.write_bytes(bytes(bad))
+    nuts.clear_cache()
+    _, _, info = nuts.sample(_normal_mean(3.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "traced" and path.read_bytes() != bytes(bad)
+    nuts.clear_cache()
+    _, _, info = nuts.sample(_normal_mean(3.0), {"y": Y}, jax.random.PRNGKey(0), **SMALL)
+    assert info.source == "disk"  # the rewritten file checks out
+
+
 def test_a_program_export_refuses_still_samples(tmp_path, monkeypatch):
     """A host callback cannot be exported: the sampler runs jitted and nothing is saved."""
     from zoo import _jax

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from .data import Dataset
 
 
+#: the largest state code a file may hold (codes are stored as int32)
+MAX_CODE = int(np.iinfo(np.int32).max) - 1
+
+
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise ZooError(f"data file not found: {str(path)!r}")
@@ -103,6 +107,11 @@ def _parse_codes(
                 f"{src}: column {name!r}, line {lines[i]}: state code {code} is out of range "
                 f"(expected {want})"
             )
+        if code > MAX_CODE:
+            raise ZooError(
+                f"{src}: column {name!r}, line {lines[i]}: state code {code} is too large (a "
+                f"state code is at most {MAX_CODE:,})"
+            )
         out[i] = code
     return out
 
@@ -144,7 +153,8 @@ def _csv_plain(src: str, names: list[str], column: dict, lines: list[int]) -> Da
     x = np.stack([_parse_codes(src, n, column[n], lines) for n in variables], axis=1)
     cards = tuple(max(2, int(c) + 1) for c in x.max(axis=0))
     shape = _data.square_shape(len(variables)) if _pixel_names(variables) else None
-    return _data.Dataset(x, tuple(variables), cards, y, label_card, shape, source=src)
+    rows = np.asarray(lines)
+    return _data.Dataset(x, tuple(variables), cards, y, label_card, shape, source=src, rows=rows)
 
 
 def _csv_dag(src: str, names: list[str], column: dict, lines: list[int], dag: DAG) -> Dataset:
@@ -175,9 +185,9 @@ def _csv_dag(src: str, names: list[str], column: dict, lines: list[int], dag: DA
     label_card = dag.card(labels[0]) if labels else None
     states = {v.name: v.states for v in dag.variables if v.states is not None}
     cards = tuple(_data.finite_card(dag, n) for n in observed)
-    return _data.Dataset(
-        x, tuple(observed), cards, y, label_card, _data._dag_shape(dag), states, source=src
-    )
+    shape = _data._dag_shape(dag)
+    rows = np.asarray(lines)
+    return _data.Dataset(x, tuple(observed), cards, y, label_card, shape, states, src, rows)
 
 
 def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
@@ -227,6 +237,7 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
             _data._dag_shape(dag),
             states,
             source=src,
+            rows=np.arange(x.shape[0]),
         )
     names = tuple(f"x{j}" for j in range(x.shape[1]))
     x = _whole_codes(x, names, src)
@@ -235,14 +246,16 @@ def load_npy(path: str | os.PathLike, dag: DAG | None = None) -> Dataset:
     if y is not None:
         y = _whole_codes(np.asarray(y).reshape(-1, 1), ("y",), src)[:, 0]
         label_card = max(2, int(y.max()) + 1)
-    return _data.Dataset(x, names, cards, y, label_card, _data.square_shape(len(names)), source=src)
+    shape = _data.square_shape(len(names))
+    rows = np.arange(x.shape[0])
+    return _data.Dataset(x, names, cards, y, label_card, shape, source=src, rows=rows)
 
 
 def _whole_codes(x: np.ndarray, names: Sequence[str], src: str) -> np.ndarray:
     """Check finiteness, wholeness and sign before any cardinality is known."""
     if x.size == 0:
         raise ZooError(f"{src}: the data are empty (shape {x.shape})")
-    return _data._as_codes(x, names, (np.iinfo(np.int32).max,) * len(names), src)
+    return _data._as_codes(x, names, (MAX_CODE + 1,) * len(names), src)
 
 
 def save_csv(data: Dataset, path: str | os.PathLike, label: str = "y") -> Path:

@@ -146,7 +146,7 @@ def _persistent_cache(folder: str | None) -> None:
         return  # the user's own cache
     if folder is not None:
         try:
-            os.makedirs(folder, exist_ok=True)
+            private_folder(folder)
         except OSError:
             folder = None  # a read-only home: compile every time rather than fail
     if folder == current:
@@ -156,6 +156,54 @@ def _persistent_cache(folder: str | None) -> None:
     if folder is not None:
         # only programs that took a while to compile: small ones are cheaper to rebuild
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        _drop_corrupt_entries()
+
+
+def private_folder(folder: str | os.PathLike[str]) -> None:
+    """Make ``folder`` (and any missing parents) readable by its owner only (0700): the
+    caches hold code that later runs. A folder that exists already keeps its mode."""
+    missing = []
+    path = os.path.abspath(folder)
+    while not os.path.isdir(path) and os.path.dirname(path) != path:
+        missing.append(path)
+        path = os.path.dirname(path)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process
+        os.chmod(path, 0o700)  # whatever the umask
+
+
+def _drop_corrupt_entries() -> None:
+    """JAX warns about a persistent-cache entry it cannot read and compiles afresh, but never
+    replaces the entry (it writes only absent keys), so the warning came back on every run.
+    Deleting the entry when its read fails lets the fresh compile write it again."""
+    try:  # JAX internals: where they have moved, JAX's own behaviour stays
+        from jax._src import compilation_cache, lru_cache
+
+        read = compilation_cache.get_executable_and_time
+        suffixes = (lru_cache._CACHE_SUFFIX, getattr(lru_cache, "_ATIME_SUFFIX", ""))
+    except (ImportError, AttributeError):
+        return
+    if getattr(read, "_zoo", False):
+        return
+
+    def get_executable_and_time(cache_key: str, *args: object, **kwargs: object) -> object:
+        try:
+            return read(cache_key, *args, **kwargs)
+        except Exception:
+            folder = _state["jax_cache"]
+            if folder is not None:
+                for suffix in filter(None, suffixes):
+                    try:
+                        os.remove(os.path.join(folder, f"{cache_key}{suffix}"))
+                    except OSError:
+                        pass
+            raise  # JAX warns once and compiles
+
+    get_executable_and_time._zoo = True  # type: ignore[attr-defined]
+    compilation_cache.get_executable_and_time = get_executable_and_time  # type: ignore[assignment]
 
 
 _COMPILE_EVENTS = (

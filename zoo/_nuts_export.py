@@ -1,13 +1,18 @@
 """The NUTS sampler persisted between processes: exported (``jax.export``) at its shapes,
 saved to and read back from :data:`zoo._jax.EXPORT_DIR` under a digest that two processes
 agree on (the program's jaxprs, the shapes, the settings and the engine's own source).
+
+A file holds a magic line, a JSON header (its name and each part's size and SHA-256) and
+the serialised bytes of the three exports; nothing in it is unpickled or run, and a file
+whose header or digests do not check out is deleted and traced again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ._jax import private_folder
 
 _PARTS = ("init", "advance", "constrain")
 
@@ -115,14 +122,41 @@ def _digest(
     return h.hexdigest()
 
 
+_MAGIC = b"zoo-nuts-export 1\n"
+
+
 def _read(path: str) -> dict | None:
-    """Exported functions saved by an earlier process, or None (absent or unreadable)."""
+    """Exported functions saved by an earlier process, or None (absent or not ours). A file
+    that fails a check is removed, so that the trace that follows writes it again."""
     try:
         with open(path, "rb") as f:
-            blobs = pickle.load(f)
-        return {k: jax.export.deserialize(bytearray(blobs[k])) for k in _PARTS}
-    except Exception:  # a missing, partial or foreign file: trace again and overwrite it
+            blob = f.read()
+    except OSError:
         return None
+    try:
+        return _parse(blob, Path(path).stem)
+    except Exception:  # a partial, foreign or tampered file: trace again and overwrite it
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        return None
+
+
+def _parse(blob: bytes, name: str) -> dict[str, Any]:
+    if not blob.startswith(_MAGIC):
+        raise ValueError("not a zoo export")
+    rest = blob[len(_MAGIC) :]
+    size = int.from_bytes(rest[:8], "little")
+    header = json.loads(rest[8 : 8 + size].decode("utf-8"))
+    if header.get("name") != name or sorted(header["parts"]) != sorted(_PARTS):
+        raise ValueError("the header names another sampler")
+    body, out = rest[8 + size :], {}
+    for part in _PARTS:
+        length, digest = header["parts"][part]["size"], header["parts"][part]["sha256"]
+        chunk, body = body[:length], body[length:]
+        if len(chunk) != length or hashlib.sha256(chunk).hexdigest() != digest:
+            raise ValueError(f"part {part!r} fails its digest")
+        out[part] = jax.export.deserialize(bytearray(chunk))
+    return out
 
 
 def _write(path: str, exported: dict) -> None:
@@ -131,11 +165,20 @@ def _write(path: str, exported: dict) -> None:
         blobs = {k: bytes(exported[k].serialize()) for k in _PARTS}
     except Exception:  # a structure the serialisation refuses: nothing to keep
         return
+    parts = {k: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for k, b in blobs.items()}
+    header = json.dumps({"name": Path(path).stem, "parts": parts}).encode("utf-8")
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        private_folder(os.path.dirname(path))
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(blobs, f)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+                for k in _PARTS:
+                    f.write(blobs[k])
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            raise
     except OSError:
-        pass  # a read-only cache: the next process traces again
+        pass  # a read-only or full cache: the next process traces again

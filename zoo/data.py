@@ -67,6 +67,8 @@ class Dataset:
     shape: tuple[int, int] | None = None
     states: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "data"
+    #: each item's place in its file (a CSV's line number, an array's row), for errors
+    rows: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         x = np.asarray(self.x)
@@ -77,7 +79,7 @@ class Dataset:
                 f"{self.source}: {x.shape[1]} columns but {len(self.names)} names and "
                 f"{len(self.cards)} cards"
             )
-        x = _as_codes(x, self.names, self.cards, self.source)
+        x = _as_codes(x, self.names, self.cards, self.source, self.rows)
         object.__setattr__(self, "x", x)
         if self.y is not None:
             if self.label_card is None:
@@ -87,7 +89,7 @@ class Dataset:
                 raise ZooError(
                     f"{self.source}: labels must have shape ({x.shape[0]},), got {y.shape}"
                 )
-            y = _as_codes(y[:, None], ("y",), (self.label_card,), self.source)[:, 0]
+            y = _as_codes(y[:, None], ("y",), (self.label_card,), self.source, self.rows)[:, 0]
             object.__setattr__(self, "y", y)
 
     @property
@@ -119,6 +121,7 @@ class Dataset:
             self.shape,
             self.states,
             self.source,
+            None if self.rows is None else self.rows[index],
         )
 
     def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
@@ -132,8 +135,28 @@ class Dataset:
         return self.take(perm[n_test:]), self.take(perm[:n_test])
 
 
-def _as_codes(x: np.ndarray, names: Sequence[str], cards: Sequence[int], source: str) -> np.ndarray:
-    """Check that every value is an integer state code in range; name the first bad one."""
+def _place(source: str, rows: np.ndarray | None, i: int) -> str:
+    """Where item ``i`` is in its file: the line of a CSV, the row of an array (shuffling
+    and splitting keep ``rows``, so the place is the file's, not the split's)."""
+    if rows is None:
+        return f"row {i}"
+    return f"line {rows[i]}" if source.lower().endswith(".csv") else f"row {rows[i]}"
+
+
+def _number(value: Any) -> str:
+    """A value as written: whole numbers in full (no 9.22337e+18 for 2**63 - 1)."""
+    return str(int(value)) if np.isfinite(value) and value == int(value) else f"{value:g}"
+
+
+def _as_codes(
+    x: np.ndarray,
+    names: Sequence[str],
+    cards: Sequence[int],
+    source: str,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Check that every value is an integer state code in range; name the first bad one
+    (at its place in the file when ``rows`` are known)."""
     if x.size == 0:
         raise ZooError(f"{source}: the data are empty (shape {x.shape})")
     if x.dtype.kind == "b":
@@ -144,12 +167,14 @@ def _as_codes(x: np.ndarray, names: Sequence[str], cards: Sequence[int], source:
         bad = ~np.isfinite(x)
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise ZooError(f"{source}: column {names[j]!r} has {x[i, j]} at row {i}")
+            at = _place(source, rows, i)
+            raise ZooError(f"{source}: column {names[j]!r} has {x[i, j]} at {at}")
         frac = x != np.round(x)
         if frac.any():
             i, j = np.argwhere(frac)[0]
             raise ZooError(
-                f"{source}: column {names[j]!r} has non-integer value {x[i, j]} at row {i}"
+                f"{source}: column {names[j]!r} has non-integer value {x[i, j]} at "
+                f"{_place(source, rows, i)}"
             )
     cards_arr = np.asarray(cards)
     out = (x < 0) | (x >= cards_arr[None, :])
@@ -157,7 +182,8 @@ def _as_codes(x: np.ndarray, names: Sequence[str], cards: Sequence[int], source:
         i, j = np.argwhere(out)[0]
         kind = "binary (0/1)" if cards[j] == 2 else f"states 0..{cards[j] - 1}"
         raise ZooError(
-            f"{source}: column {names[j]!r} has value {x[i, j]:g} at row {i}; "
+            f"{source}: column {names[j]!r} has value {_number(x[i, j])} at "
+            f"{_place(source, rows, i)}; "
             f"the model expects {kind}"
         )
     return np.ascontiguousarray(x.astype(np.int32))
@@ -210,6 +236,15 @@ def load_data(spec: str | os.PathLike, dag: DAG | None = None, *, seed: int = 0)
         count = text.partition(":")[2] or str(SAMPLE_DEFAULT)
         if not count.isdigit() or int(count) < 1:
             raise ZooError(f"data {text!r}: expected sample:N with N a positive integer")
+        from .inference._common import MEMORY_LIMIT
+
+        need = 16 * int(count) * len(dag)  # the draws' uniforms and the codes, in bytes
+        if need > MEMORY_LIMIT:
+            raise ZooError(
+                f"data {text!r}: {int(count):,} items of {len(dag)} variables would need "
+                f"about {need / 2**30:.3g} GiB to draw (limit {MEMORY_LIMIT / 2**30:.0f} GiB, "
+                "ZOO_MEMORY_LIMIT); ask for fewer items"
+            )
         return sample_network(dag, int(count), seed=seed)
     suffix = Path(text).suffix.lower()
     if suffix not in SUFFIXES:
@@ -257,7 +292,7 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
                 f"{src}: variable {name!r} has states {list(have)} in the data but "
                 f"{list(var.states)} in {dag.name!r}"
             )
-    x = _as_codes(x, observed, cards, src)
+    x = _as_codes(x, observed, cards, src, data.rows)
     y, label_card = data.y, data.label_card
     labels = dag.with_role("label")
     if labels:
@@ -267,13 +302,13 @@ def conform(data: Dataset, dag: DAG) -> Dataset:
                 f"{src}: {dag.name!r} needs class labels for {labels[0]!r}: a column named "
                 f"{' or '.join(map(repr, LABEL_COLUMNS))} in a CSV file, or 'y' in an .npz file"
             )
-        y = _as_codes(y[:, None], (labels[0],), (card,), src)[:, 0]
+        y = _as_codes(y[:, None], (labels[0],), (card,), src, data.rows)[:, 0]
         label_card = card
     states = {v.name: v.states for v in dag.variables if v.states is not None}
     shape = _dag_shape(dag) or (
         data.shape if data.shape and math.prod(data.shape) == len(observed) else None
     )
-    return Dataset(x, observed, cards, y, label_card, shape, states, src)
+    return Dataset(x, observed, cards, y, label_card, shape, states, src, data.rows)
 
 
 def sample_network(dag: DAG, n: int, seed: int = 0) -> Dataset:

@@ -34,6 +34,7 @@ from .inference._target import FamilyTarget, as_target
 from .inference._trained import trained_fit
 from .models import Trained
 from .validate import choice, positive_int
+from .validate import seed as check_seed
 
 if TYPE_CHECKING:
     from .models import Model
@@ -98,6 +99,7 @@ def fit(
     method = fitted.default_method if method is None else method
     choice(method, fitted.methods, "method")
     check_budget(chains, warmup, draws, steps, target_accept)
+    seed = check_seed("seed", seed)
     trained = isinstance(fitted.model, Trained)
     if trained and guide is not None:
         raise ZooError(f"{fitted.name} is trained with its own guide; guide does not apply")

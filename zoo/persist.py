@@ -10,10 +10,12 @@ the card and held-out scores come out again exactly.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 SVI_FILE = "svi.npz"
 CARD_FILE, IDATA_FILE = "card.json", "idata.nc"
+#: the folder of a saved fit that holds copies of its data files
+DATA_FOLDER = "data"
 
 
 def svi_arrays(result: FitResult) -> dict[str, np.ndarray] | None:
@@ -59,32 +63,80 @@ def save(
     """Write ``fit`` (a :class:`zoo.fit.FitResult`) into ``folder``: ``idata.nc``,
     ``card.json`` (``card``: a record of :mod:`zoo.cards` or its JSON dict; a card is not
     computed here because a family's needs its held-out data), ``svi.npz`` for an SVI family
-    fit, and ``figures`` (file name -> matplotlib figure). Each file is written under a
-    temporary name and renamed. Returns the names written."""
+    fit, a copy of the data files the fit read (``data/``) and ``figures`` (file name ->
+    matplotlib figure). Returns the names written.
+
+    The folder is written whole: everything goes to a temporary folder beside it and moves
+    in at the end (:func:`graphs.files.staged_folder`), so a killed run leaves the folder as
+    it was. ``card.json`` holds the card as printed plus a ``saved`` block: the SHA-256 of
+    the ``idata.nc`` it belongs to and where the copies of the data are, both checked by
+    :func:`load`."""
     import graphs
-    from graphs.files import atomic_path
+    from graphs.files import staged_folder
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    text = dumps(card) + "\n"
-    writes = [
-        (IDATA_FILE, lambda tmp: fit.idata.to_netcdf(str(tmp))),
-        (CARD_FILE, lambda tmp: tmp.write_text(text, encoding="utf-8")),
-    ]
+    doc = json.loads(dumps(card))
+    _check_space(fit, Path(folder))
     arrays = svi_arrays(fit) if fit.data is not None else None
-    if arrays is not None:  # load needs the guide and the ELBO to redo the checks
-
-        def write_svi(tmp: Path) -> None:
-            with open(tmp, "wb") as fh:  # a file object: savez would append .npz to a name
+    names = [IDATA_FILE, CARD_FILE] + ([SVI_FILE] if arrays is not None else [])
+    with staged_folder(folder, last=(CARD_FILE,)) as stage:
+        fit.idata.to_netcdf(str(stage / IDATA_FILE))
+        if arrays is not None:  # load needs the guide and the ELBO to redo the checks
+            with open(stage / SVI_FILE, "wb") as fh:  # a file object: savez would add .npz
                 np.savez(fh, **arrays)  # type: ignore[arg-type]  # stubs read a key as allow_pickle
+        saved: dict[str, Any] = {"idata_sha256": _sha256(stage / IDATA_FILE)}
+        copies = _copy_data(doc.get("data") or {}, stage)
+        if copies:
+            saved["data"] = copies
+        doc["saved"] = saved
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        (stage / CARD_FILE).write_text(text, encoding="utf-8")
+        for name, fig in (figures or {}).items():
+            graphs.save_figure(fig, stage / name)
+    return names + list(figures or {})
 
-        writes.append((SVI_FILE, write_svi))
-    for name, write in writes:
-        with atomic_path(out / name) as tmp:
-            write(tmp)
-    for name, fig in (figures or {}).items():
-        graphs.save_figure(fig, out / name)
-    return [name for name, _ in writes] + list(figures or {})
+
+def _check_space(fit: FitResult, folder: Path) -> None:
+    """Refuse up front when the draws would not fit on the disk: HDF5 handles a write that
+    runs out of space badly (it has crashed the process), so it is not left to find out."""
+    probe = folder.absolute()
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    need = sum(int(v.nbytes) for g in fit.idata.groups() for v in fit.idata[g].data_vars.values())
+    free = shutil.disk_usage(probe).free
+    if free < need + 2**20:
+        raise ZooError(
+            f"--out {str(folder)!r}: no space left on the device for the fit (about "
+            f"{need / 2**20:,.1f} MiB needed, {free / 2**20:,.1f} MiB free); nothing was written"
+        )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _copy_data(data: dict[str, Any], stage: Path) -> dict[str, str]:
+    """Copy the files the fit read into ``stage/data/``; returns role -> relative name. A
+    saved fit is then whole in itself: :func:`load` reads nothing outside its folder."""
+    source = data.get("source") if isinstance(data, dict) else None
+    if not isinstance(source, dict):
+        return {}
+    found = {"train": source}
+    if source.get("split") == "test":
+        found["test"] = source.get("test") or {}
+    copies = {}
+    for role, record in found.items():
+        if record.get("kind") != "file":
+            continue
+        original = Path(record["path"])
+        name = f"{DATA_FOLDER}/{role}{original.suffix.lower()}"
+        (stage / DATA_FOLDER).mkdir(exist_ok=True)
+        shutil.copyfile(original, stage / name)
+        copies[role] = name
+    return copies
 
 
 @dataclass
@@ -123,20 +175,30 @@ def load(path: str | os.PathLike[str]) -> SavedFit:
     """Read back a fit saved by ``zoo fit FAMILY --out DIR`` (or :func:`save`).
 
     The data are found again from the card's ``data.source``: the bundled digits split, the
-    files it names (relative paths are read from the current folder) or samples from the
-    network with the recorded seed. ``ValueError`` when a file is missing or the data no
-    longer match.
+    copies of its files in ``DIR/data/`` or samples from the network with the recorded
+    seed. Only files inside ``DIR`` are read: a card naming an absolute path, a ``..`` or a
+    link leading out is refused. ``ValueError`` when a file is missing, ``idata.nc`` is not
+    the one the card was saved with, or the data no longer match.
     """
     from ._az import az
 
     folder = Path(path)
-    card_path, idata_path = folder / CARD_FILE, folder / IDATA_FILE
+    card_path, idata_path = _inside(folder, CARD_FILE), _inside(folder, IDATA_FILE)
     for p in (card_path, idata_path):
         if not p.is_file():
             raise ZooError(f"{str(folder)!r} holds no saved fit: {p.name} is missing")
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    if "family" not in card:
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ZooError(f"{str(card_path)!r} is not a JSON card ({err})") from None
+    if not isinstance(card, dict) or "family" not in card:
         raise ZooError(f"{str(card_path)!r} is not a family fit card (no 'family' key)")
+    saved = card.pop("saved", None) or {}
+    if "idata_sha256" in saved and _sha256(idata_path) != saved["idata_sha256"]:
+        raise ZooError(
+            f"{str(folder)!r}: {IDATA_FILE} is not the one {CARD_FILE} was saved with (its "
+            "SHA-256 differs): the folder mixes two fits; fit again with --out"
+        )
     from .data import conform
     from .fit import FitResult
     from .models import Trained, make_model
@@ -148,7 +210,8 @@ def load(path: str | os.PathLike[str]) -> SavedFit:
     source = (
         DataSource.from_json(data["source"]) if "source" in data else _legacy_source(data, seed)
     )
-    train, test = reopen(source, model.dag if card["family"] == "bayesnet" else None)
+    stored = _stored(source, saved.get("data") or {}, folder)
+    train, test = reopen(stored, model.dag if card["family"] == "bayesnet" else None)
     train, test = conform(train, model.dag), conform(test, model.dag)
     model.check_data(train)
     idata = az.from_netcdf(str(idata_path))
@@ -168,6 +231,46 @@ def load(path: str | os.PathLike[str]) -> SavedFit:
     result = FitResult(model, card["method"], idata, dict(card["seconds"]), settings, train, elbo)
     result.extra.update(extra)
     return SavedFit(folder, card, result, model, train, test, source)
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refused unless it lies inside ``folder``: a card is data, and a
+    crafted one must not make :func:`load` read (and echo) a file elsewhere."""
+    given = Path(name)
+    if given.is_absolute() or ".." in given.parts:
+        raise ZooError(
+            f"{str(folder)!r}: {CARD_FILE} names {name!r}, outside the folder; zoo.load reads "
+            "only files inside the folder it is given"
+        )
+    full = folder / given
+    root, real = folder.resolve(), full.resolve()
+    if real != root and root not in real.parents:
+        raise ZooError(
+            f"{str(folder)!r}: {name!r} is a link leading outside the folder; zoo.load reads "
+            "only files inside the folder it is given"
+        )
+    return full
+
+
+def _stored(source: DataSource, copies: dict[str, Any], folder: Path) -> DataSource:
+    """``source`` with its file paths pointing at the copies inside ``folder`` (a card from
+    before the copies: its relative paths, read inside ``folder``)."""
+
+    def one(record: DataSource, role: str) -> DataSource:
+        if record.kind != "file":
+            return record
+        name = str(copies.get(role) or record.path)
+        full = _inside(folder, name)
+        if not full.is_file():
+            raise ZooError(
+                f"{str(folder)!r}: the data file {name!r} is missing from the folder (a saved "
+                "fit reads its data from copies inside it; for a fit saved before the copies "
+                "were kept, copy the file there)"
+            )
+        return replace(record, path=str(full))
+
+    test = None if source.test is None else one(source.test, "test")
+    return replace(one(source, "train"), test=test)
 
 
 def _legacy_source(info: dict[str, Any], seed: int) -> DataSource:
@@ -192,7 +295,7 @@ def _legacy_source(info: dict[str, Any], seed: int) -> DataSource:
 
 
 def _trace(folder: Path) -> np.ndarray:
-    path = folder / SVI_FILE
+    path = _inside(folder, SVI_FILE)
     if not path.is_file():
         raise ZooError(f"{str(folder)!r}: a trained fit needs {SVI_FILE}, which is missing")
     with np.load(path) as z:
@@ -207,7 +310,7 @@ def _svi_state(
 
     from .fit import make_guide
 
-    path = folder / SVI_FILE
+    path = _inside(folder, SVI_FILE)
     if not path.is_file():
         raise ZooError(f"{str(folder)!r}: an SVI fit needs {SVI_FILE}, which is missing")
     with np.load(path) as z:

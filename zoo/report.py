@@ -99,21 +99,22 @@ def write_report(
     result: CompareResult, out_dir: str | os.PathLike[str], figures: dict
 ) -> list[str]:
     """Write ``results.json``, ``timings.json``, the figures and ``index.html`` into
-    ``out_dir`` (each under a temporary name, then renamed); returns the file names.
+    ``out_dir``, whole: into a temporary folder beside it that moves in at the end, so a
+    killed run or a full disk leaves no half report. Returns the file names.
 
     ``figures`` (file name -> matplotlib figure) are those of
     :func:`zoo.figures.compare_figures` (this layer only writes).
     """
     import graphs
+    from graphs.files import staged_folder
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, fig in figures.items():
-        graphs.save_figure(fig, out / name)
-    _write_text(out / "results.json", results_json(result))
-    timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
-    _write_text(out / "timings.json", timings)
-    _write_text(out / "index.html", _html(result, list(figures)))
+    with staged_folder(out_dir, last=("index.html",)) as out:
+        for name, fig in figures.items():
+            graphs.save_figure(fig, out / name)
+        _write_text(out / "results.json", results_json(result))
+        timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
+        _write_text(out / "timings.json", timings)
+        _write_text(out / "index.html", _html(result, list(figures)))
     return ["index.html", "results.json", "timings.json", *figures]
 
 

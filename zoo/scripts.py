@@ -13,7 +13,7 @@ from typing import Any
 
 from graphs.files import atomic_path, writable_folder
 
-from .validate import int_flag
+from .validate import SEED_MAX, int_flag
 
 
 def count(low: int) -> Callable[[str], int]:
@@ -119,7 +119,7 @@ def analysis_main(doc: str, name: str, argv: Sequence[str] | None = None) -> int
 
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--size", choices=SIZES, default="small")
-    p.add_argument("--seed", type=int_flag(0, "--seed"), default=0)
+    p.add_argument("--seed", type=int_flag(0, "--seed", SEED_MAX), default=0)
     p.add_argument("--out", default=f"{DEFAULT_OUT}/{name}")
     for flag, options in analysis_flags(name):
         p.add_argument(flag, **options)

@@ -55,6 +55,17 @@ def with_defaults(defaults: dict[str, Any], given: dict[str, Any], what: str) ->
     return {**defaults, **given}
 
 
+#: the largest seed: JAX's keys and NumPy's generators take any seed up to 2**32 - 1 alike
+SEED_MAX = 2**32 - 1
+
+
+def seed(name: str, value: Any) -> int:
+    """``value`` as a seed: an integer in ``0..SEED_MAX`` (``"{name} must be ..."``)."""
+    if not _is_int(value) or not 0 <= value <= SEED_MAX:
+        raise ZooError(f"{name} must be an integer in 0..{SEED_MAX} (2**32 - 1), got {value!r}")
+    return int(value)
+
+
 def int_at_least(name: str, value: Any, low: int, *, noun: str = "int") -> int:
     """``value`` as an ``int`` if it is an integer >= ``low`` (a bool is not);
     ``"{name} must be an {noun} >= {low}, got {value!r}"`` otherwise. ``noun`` keeps the
@@ -95,7 +106,7 @@ def some_of(
     return chosen
 
 
-def int_flag(low: int, flag: str | None = None) -> Callable[[str], int]:
+def int_flag(low: int, flag: str | None = None, high: int | None = None) -> Callable[[str], int]:
     """An ``argparse`` type: an integer no smaller than ``low``. The message names ``flag``
     when given (``"--n must be >= 1, got 0"``) and otherwise says what was expected
     (``"expected an integer >= 1, got 0"``); argparse puts the flag in front of either."""
@@ -108,6 +119,9 @@ def int_flag(low: int, flag: str | None = None) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
         if value < low:
             what = f"{flag} must be >= {low}" if flag else f"expected an integer >= {low}"
+            raise argparse.ArgumentTypeError(f"{what}, got {value}")
+        if high is not None and value > high:
+            what = f"{flag} must be <= {high}" if flag else f"expected an integer <= {high}"
             raise argparse.ArgumentTypeError(f"{what}, got {value}")
         return value
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from ..errors import ZooError
 from ._run import SIZES, AnalysisResult
@@ -76,18 +75,16 @@ def get_analysis(name: str) -> Callable[..., AnalysisResult]:
 
 
 def write_result(result: AnalysisResult, out: str | os.PathLike) -> list[str]:
-    """Write ``result.json`` and every figure (PNG) of ``result`` into folder ``out``, each
-    to a temporary name first and then renamed; returns the file names."""
+    """Write ``result.json`` and every figure (PNG) of ``result`` into folder ``out``, whole
+    (a temporary folder beside it moves in at the end); returns the file names."""
     import graphs
-    from graphs.files import atomic_path
+    from graphs.files import staged_folder
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
-    with atomic_path(out / "result.json") as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    for name, fig in result.figures.items():
-        graphs.save_figure(fig, out / name)
+    with staged_folder(out, last=("result.json",)) as stage:
+        (stage / "result.json").write_text(text, encoding="utf-8")
+        for name, fig in result.figures.items():
+            graphs.save_figure(fig, stage / name)
     return ["result.json", *result.figures]
 
 

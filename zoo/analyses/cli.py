@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.files import writable_folder
 from zoo.scripts import note
-from zoo.validate import choice, int_at_least, int_flag
+from zoo.validate import SEED_MAX, choice, int_at_least, int_flag
 
 from . import ANALYSES, SIZES, get_analysis, write_result
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._run import AnalysisResult
 
 DEFAULT_OUT = "zoo-analyses"
-_seed = int_flag(0, "--seed")
+_seed = int_flag(0, "--seed", SEED_MAX)
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:

@@ -4,8 +4,9 @@
 once the data and options have passed their checks. The user's mistakes (a
 :class:`~zoo.errors.ZooError`, a :class:`~graphs.errors.GraphError`, a usage error, an
 ``OSError`` on a path the user named) end with one line on stderr that names the problem and
-exit code 2, never a traceback, and nothing written. Anything else is a bug: its traceback
-shows (exit code 1 from the console script).
+exit code 2, never a traceback, and nothing written. Ctrl-C is one line, ``zoo: interrupted``,
+and exit code 130, with any half-written output removed. Anything else is a bug: its
+traceback shows (exit code 1 from the console script).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ..errors import USER_ERRORS, ZooError
 from . import analyze, check, compare, dsep, fit, inspect_, list_, show
 
 EXIT_USAGE = 2
+#: Ctrl-C, as shells report a process ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
 
 # in the order of `zoo --help` and the docs' CLI reference
 _COMMANDS = {
@@ -87,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as err:
         _error(err)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # what was being written is removed on the way out (atomic_path, staged_folder)
+        print("zoo: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -40,8 +40,9 @@ class Subparsers(Protocol):
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
-def int_at_least(low: int, what: str) -> Callable[[str], int]:
-    """An ``argparse`` type: an integer >= ``low``; ``what`` names the flag in errors."""
+def int_at_least(low: int, what: str, high: int | None = None) -> Callable[[str], int]:
+    """An ``argparse`` type: an integer >= ``low`` (and <= ``high``); ``what`` names the
+    flag in errors."""
 
     def parse(text: str) -> int:
         try:
@@ -50,6 +51,8 @@ def int_at_least(low: int, what: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"{what} must be >= {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{what} must be <= {high}, got {value}")
         return value
 
     return parse

@@ -3,7 +3,11 @@ output folders and the user's program."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,3 +57,49 @@ def load_bound(spec: str, data_path: str | None) -> BoundProgram:
     data = read_data(data_path) if data_path else None  # a bad file fails before import
     fn = load_program(spec)
     return bind(fn, data, name=spec.rsplit(":", 1)[1])
+
+
+class _TimedOut(BaseException):
+    """Raised in the program by the alarm: a BaseException, so that the program's own
+    ``except Exception`` does not swallow it."""
+
+
+@contextlib.contextmanager
+def timeout(seconds: float | None, spec: str) -> Iterator[None]:
+    """Stop the user's program ``spec`` with one clear error after ``seconds`` (None: no
+    limit), for an infinite loop at trace time. Main thread only (where signals land)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _TimedOut
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _TimedOut:
+        raise ZooError(
+            f"program {spec!r} was still running after --timeout {seconds:g} s while being "
+            "traced (an endless loop?); fix it or give a larger --timeout"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def user_program(spec: str, json_out: bool) -> Iterator[None]:
+    """Where the user's program runs: with ``--json`` its ``print`` goes to stderr, so that
+    stdout stays one JSON document; ``sys.exit`` in it is one clear error, not a silent
+    exit."""
+    redirect = contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
+    try:
+        with redirect:
+            yield
+    except SystemExit as exit_:
+        raise ZooError(
+            f"program {spec!r} called sys.exit({exit_.code!r}) while being run; a program "
+            "must return (or raise), not exit"
+        ) from None

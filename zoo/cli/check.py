@@ -11,8 +11,9 @@ import numpy as np
 
 from ..errors import ZooError
 from ..models import FAMILIES
+from ..validate import SEED_MAX
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
-from ._shared import check_out, note, save
+from ._shared import check_out, note
 
 if TYPE_CHECKING:
     from graphs import DAG
@@ -46,7 +47,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument(
         "--limit", type=int_at_least(0, "--limit"), default=15, help="contradicted claims shown"
     )
-    p.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     p.add_argument(
         "--out", metavar="DIR", help="write claims.json and claims.png (where the claims fail)"
     )
@@ -66,12 +67,18 @@ def run(args: argparse.Namespace) -> None:
         columns, dag, shape, source = _family(args)
     report = check_data(columns, dag, alpha=args.alpha, source=source)
     if out is not None:
+        import graphs
+        from graphs.files import staged_folder
+
         from .._claims_figure import claims_figure
 
-        (out / "claims.json").write_text(
-            json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        save(claims_figure(report, dag, shape), str(out / "claims.png"))
+        with staged_folder(out) as stage:
+            (stage / "claims.json").write_text(
+                json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+            graphs.save_figure(claims_figure(report, dag, shape), stage / "claims.png")
+        note(f"wrote {out}/: claims.json, claims.png")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -108,14 +115,16 @@ def _family(args: argparse.Namespace) -> tuple[dict, DAG, tuple[int, int] | None
 
 def _program(args: argparse.Namespace) -> tuple[dict, DAG, tuple[int, int] | None, str]:
     from .. import setup
-    from ._shared import load_bound
+    from ._shared import load_bound, timeout, user_program
+    from .fit import PROGRAM_TIMEOUT
 
     if args.data is None:
         raise ZooError(f"{args.target}: --data must name a .json file of its observations")
     setup()  # before the program's module imports and runs JAX
-    bound = load_bound(args.target, args.data)
-    dag = bound.structure.item_dag()
-    columns = _observed_columns(bound, dag)
+    with user_program(args.target, args.json), timeout(PROGRAM_TIMEOUT, args.target):
+        bound = load_bound(args.target, args.data)
+        dag = bound.structure.item_dag()
+        columns = _observed_columns(bound, dag)
     if not columns:
         raise ZooError(f"{args.target}: no per-item observed site in --data to test claims on")
     return columns, dag, None, args.target

@@ -6,6 +6,7 @@ import argparse
 
 from ..errors import ZooError
 from ..progress import wanted
+from ..validate import SEED_MAX
 from ._args import Subparsers, int_at_least
 from ._shared import check_out, note
 
@@ -28,7 +29,7 @@ def add_parser(sub: Subparsers) -> None:
         default="default",
         help="quick (about a minute), default (a few minutes) or thorough",
     )
-    p.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     p.add_argument(
         "--out", metavar="DIR", default="zoo-report", help="report folder (default zoo-report/)"
     )

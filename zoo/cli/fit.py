@@ -11,14 +11,19 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
+from ..errors import ZooError
 from ..models import FAMILIES, get_family, methods
 from ..options import family_options
 from ..progress import wanted
+from ..validate import SEED_MAX
 from ._args import Subparsers, add_family_options, given, int_at_least, positive_float
 from ._shared import check_out, note, warn
 
 if TYPE_CHECKING:
     from ..data import Dataset
+
+#: seconds a program may take to load and trace, unless --timeout says otherwise
+PROGRAM_TIMEOUT = 300.0
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -49,7 +54,7 @@ def add_parser(sub: Subparsers) -> None:
     g.add_argument("--warmup", type=int_at_least(1, "--warmup"), help="warmup (default 1000)")
     g.add_argument("--draws", type=int_at_least(1, "--draws"), help="draws per chain (1000)")
     g.add_argument("--steps", type=int_at_least(1, "--steps"), help="SVI steps (default 3000)")
-    g.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    g.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     g.add_argument(
         "--guide", choices=["normal", "map", "lowrank"], help="SVI guide (default: the family's)"
     )
@@ -61,6 +66,13 @@ def add_parser(sub: Subparsers) -> None:
         help="save idata.nc (ArviZ InferenceData), card.json and figures (PNG) in DIR",
     )
     p.add_argument("--json", action="store_true", help="print the card as JSON")
+    p.add_argument(
+        "--timeout",
+        type=positive_float("--timeout"),
+        metavar="SECONDS",
+        help="a program only: stop with an error if loading and tracing it takes longer "
+        f"(default {PROGRAM_TIMEOUT:g} s; an endless loop ends here)",
+    )
 
 
 def _note_constant(train: Dataset) -> None:
@@ -85,6 +97,8 @@ def run(args: argparse.Namespace) -> None:
     from ..data import conform
     from ..sources import describe, open_data
 
+    if args.timeout is not None:
+        raise ZooError("option --timeout applies to a program (FILE.py:FUNCTION), not a family")
     spec = get_family(args.family)
     options = given(spec, args)
     out = check_out(args.out) if args.out else None

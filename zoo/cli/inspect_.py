@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..validate import SEED_MAX
 from ._args import Subparsers, int_at_least
-from ._shared import check_figure_path, load_bound, save
+from ._shared import check_figure_path, load_bound, save, timeout, user_program
+from .fit import PROGRAM_TIMEOUT
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -27,7 +29,7 @@ def add_parser(sub: Subparsers) -> None:
         help="draw N items from the prior predictive (observations left unset) and test "
         "every local Markov statement on them",
     )
-    p.add_argument("--seed", type=int_at_least(0, "--seed"), default=0, help="seed (0)")
+    p.add_argument("--seed", type=int_at_least(0, "--seed", SEED_MAX), default=0, help="seed (0)")
     p.add_argument("--json", action="store_true", help="print the card as JSON")
 
 
@@ -42,16 +44,19 @@ def run(args: argparse.Namespace) -> None:
         from .. import setup
 
         setup()  # before the program's module imports and runs JAX
-    bound = load_bound(args.program, args.data)
-    c = card(bound.structure)
-    c["program"] = args.program
-    if args.check:
-        from ..claims import format_claims
-        from ..inspection import check
-        from ..programs import prior_kwargs
+    with user_program(args.program, args.json):
+        with timeout(PROGRAM_TIMEOUT, args.program):
+            bound = load_bound(args.program, args.data)
+        c = card(bound.structure)
+        c["program"] = args.program
+        if args.check:
+            from ..claims import format_claims
+            from ..inspection import check
+            from ..programs import prior_kwargs
 
-        report = check(bound.raw, kwargs=prior_kwargs(bound), n_samples=args.check, seed=args.seed)
-        c["claims"] = report.to_dict()
+            kwargs = prior_kwargs(bound)
+            report = check(bound.raw, kwargs=kwargs, n_samples=args.check, seed=args.seed)
+            c["claims"] = report.to_dict()
     if args.draw:
         save(graphs.draw_dag(bound.structure.dag), args.draw)
     if args.json:

@@ -24,10 +24,20 @@ def check_memory(params: int, total_draws: int, items: int) -> None:
     """Refuse up front, with the estimate, a fit whose draws would not fit in memory."""
     need = memory_estimate(params, total_draws, items)
     if need > MEMORY_LIMIT:
+        if memory_estimate(params, 1, 0) > MEMORY_LIMIT:  # not even one draw: the model
+            advice = (
+                f"the model's {params:,} parameters are the cause, whatever the budget: choose "
+                "a smaller model (a lower --order, fewer --classes or states, a label column "
+                "with fewer classes, fewer variables)"
+            )
+        elif params >= items:
+            advice = "ask for fewer chains or draws, or choose a smaller model"
+        else:
+            advice = "ask for fewer chains or draws, or fit fewer items"
         raise ZooError(
-            f"this fit would need about {need / 2**30:.1f} GiB for {total_draws:,} draws of "
+            f"this fit would need about {need / 2**30:,.1f} GiB for {total_draws:,} draws of "
             f"{params:,} parameters and {items:,} items' log-likelihoods (limit "
-            f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); ask for fewer chains or draws"
+            f"{MEMORY_LIMIT / 2**30:.0f} GiB, ZOO_MEMORY_LIMIT); {advice}"
         )
 
 

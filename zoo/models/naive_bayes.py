@@ -47,6 +47,11 @@ class NaiveBayes(TabularModel, Classifier):
         pred = jax.nn.logsumexp(lj, axis=0)  # log sum_s p(y, x | theta_s): S cancels
         return as_numpy(jax.nn.softmax(pred, axis=-1))
 
+    def check_training(self, data: Dataset) -> None:
+        problem = None if data.y is None else _unsupported(data, {})  # (no labels: later)
+        if problem is not None:
+            raise ZooError(f"{data.source}: {problem}")
+
     def accuracy(self, draws: Draws, data: Dataset) -> float:
         if data.y is None:
             raise ZooError("accuracy needs labelled data")
@@ -64,6 +69,9 @@ def _dag(n: int = 64, classes: int = 10, **_: Any) -> DAG:
 def _unsupported(data: Dataset, options: Mapping[str, Any]) -> str | None:
     if data.y is None:
         return "naive Bayes needs class labels (a y or label column)"
+    seen = np.unique(data.y)
+    if len(seen) < 2:  # nothing to tell apart: every item would be "classified" right
+        return f"naive Bayes needs at least two classes, but every training label is {seen[0]}"
     return None
 
 
