@@ -3,7 +3,10 @@ output folders and the user's program."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,3 +56,62 @@ def load_bound(spec: str, data_path: str | None) -> BoundProgram:
     data = read_data(data_path) if data_path else None  # a bad file fails before import
     fn = load_program(spec)
     return bind(fn, data, name=spec.rsplit(":", 1)[1])
+
+
+def add_sweep_options(p: argparse.ArgumentParser) -> None:
+    """Where a sweep's tasks run (:mod:`zoo.sweep_exec`) and where their results are kept."""
+    from ._args import int_at_least
+
+    g = p.add_argument_group("sweep executor (Dask)")
+    g.add_argument(
+        "--workers",
+        type=int_at_least(0, "--workers"),
+        help="local worker processes (default: one per core); 0 runs serially in this process",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="an existing Dask scheduler to send the tasks to (default: $ZOO_SCHEDULER, "
+        "else a local cluster)",
+    )
+    g.add_argument(
+        "--cache",
+        metavar="DIR|off",
+        help="finished tasks' results, so an interrupted sweep resumes (default: "
+        "$ZOO_SWEEP_CACHE, else ~/.cache/model-zoo/sweeps)",
+    )
+
+
+@dataclass(frozen=True)
+class Executor:
+    """The sweep options, checked: what :func:`zoo.sweep_exec.run_tasks` takes."""
+
+    workers: int | None
+    scheduler: str | None
+    cache: str | bool
+
+    def kwargs(self) -> dict:
+        return {"workers": self.workers, "scheduler": self.scheduler, "cache": self.cache}
+
+    def __str__(self) -> str:
+        if self.scheduler:
+            return f"Dask scheduler {self.scheduler}"
+        if self.workers == 0:
+            return "serial, in this process"
+        n = self.workers or os.cpu_count() or 1
+        return f"a local Dask cluster of {n} worker process{'es' if n != 1 else ''}"
+
+
+def sweep_executor(args: argparse.Namespace) -> Executor:
+    """The executor the options name; a malformed address or unusable cache folder fails
+    here, before any work."""
+    from ..sweep_exec import SCHEDULER_ENV, cache_folder
+
+    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if scheduler is not None and "://" not in scheduler:
+        raise ZooError(f"--scheduler {scheduler!r}: expected an address like tcp://HOST:PORT")
+    cache: str | bool = True if args.cache is None else args.cache
+    folder = cache_folder(cache)
+    if folder is not None:
+        writable_folder(folder, "--cache")
+    return Executor(args.workers, scheduler, cache)
