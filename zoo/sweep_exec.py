@@ -258,6 +258,8 @@ def local_cluster(workers: int) -> Any:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # no dashboard, and the scheduler's other HTTP routes on a free port, not 8787
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
             env=worker_env(),
         )
