@@ -145,6 +145,7 @@ def sweep_compare(
         progress=progress,
         what="compare",
         say=say,
+        affinity="family",  # a worker compiles a family's programs once, for all its splits
     )
     train, test, info = split_data(data, 0)
     if splits > 1:

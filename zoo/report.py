@@ -120,7 +120,12 @@ def write_report(
     timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
     _write_text(out / "timings.json", timings)
     _write_text(out / "index.html", _html(result, list(figures)))
-    return ["index.html", "results.json", "timings.json", *figures]
+    names = ["index.html", "results.json", "timings.json"]
+    if result.task_seconds:  # a sweep's seconds per task (family, split, seed)
+        text = json.dumps(jsonable(result.task_seconds), indent=2, sort_keys=True) + "\n"
+        _write_text(out / "sweep_timings.json", text)
+        names.append("sweep_timings.json")
+    return names + list(figures)
 
 
 def _table_html(cells: list[list[str]]) -> str:

@@ -156,6 +156,7 @@ def run_tasks(
     progress: bool = False,
     what: str = "tasks",
     say: Callable[[str], None] | None = None,
+    affinity: str | None = None,
 ) -> Outcome:
     """Run ``function`` on every spec and return the :class:`Outcome`, results in spec order.
 
@@ -163,6 +164,8 @@ def run_tasks(
     (default: one per core); ``scheduler``: an existing cluster's address (default
     ``$ZOO_SCHEDULER``), which wins over ``workers``. ``cache``: see :func:`cache_folder`.
     ``progress``: a bar of tasks done/total on standard error; ``say``: one line per failure.
+    ``affinity``: a spec key (``"family"``) whose tasks prefer one worker, so that a worker
+    compiles each family's programs once; an idle worker still steals them.
     """
     specs = [dict(s) for s in specs]
     if workers is not None and (isinstance(workers, bool) or workers < 0):
@@ -199,7 +202,9 @@ def run_tasks(
         if scheduler is None and workers == 0:
             _serial(function, specs, todo, done, progress, what)
         else:
-            _distributed(function, specs, keys, todo, done, progress, what, workers, scheduler)
+            groups = [specs[i].get(affinity) for i in todo] if affinity else None
+            with _client(workers, scheduler) as client:
+                _distributed(client, function, specs, keys, todo, done, progress, what, groups)
     outcome.failures = [f for _, f in sorted(failed, key=lambda pair: pair[0])]
     return outcome
 
@@ -291,7 +296,18 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             cluster.close()
 
 
+def _places(client: Any, groups: list | None, n: int) -> list[list[str] | None]:
+    """Each task's preferred worker: the groups, in order of first appearance, dealt to the
+    workers in turn (None: no preference)."""
+    addresses = sorted(client.ncores()) if groups is not None else []
+    if groups is None or not addresses:
+        return [None] * n
+    order = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    return [[addresses[order[g] % len(addresses)]] for g in groups]
+
+
 def _distributed(
+    client: Any,
     function: str,
     specs: list[dict],
     keys: list[str],
@@ -299,20 +315,23 @@ def _distributed(
     done: Callable[[int, dict | None, BaseException | None], None],
     progress: bool,
     what: str,
-    workers: int | None,
-    scheduler: str | None,
+    groups: list | None,
 ) -> None:
     from distributed import as_completed
 
-    with _client(workers, scheduler) as client:
-        futures = {
-            client.submit(call, function, specs[i], key=f"zoo-{what}-{i}-{keys[i][:16]}"): i
-            for i in todo
-        }
-        for future in _bar(as_completed(futures), progress, what, len(todo)):
-            i = futures[future]
-            if future.status == "error":
-                done(i, None, future.exception())
-            else:
-                done(i, future.result(), None)
-            future.release()
+    places = _places(client, groups, len(todo))
+    futures = {}
+    for i, place in zip(todo, places, strict=True):
+        key = f"zoo-{what}-{i}-{keys[i][:16]}"
+        loose = place is not None
+        future = client.submit(
+            call, function, specs[i], key=key, workers=place, allow_other_workers=loose
+        )
+        futures[future] = i
+    for future in _bar(as_completed(futures), progress, what, len(todo)):
+        i = futures[future]
+        if future.status == "error":
+            done(i, None, future.exception())
+        else:
+            done(i, future.result(), None)
+        future.release()
