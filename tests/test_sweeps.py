@@ -222,3 +222,54 @@ def test_cli_names_a_failed_task_and_reports_the_others(tmp_path, monkeypatch):
 def test_bad_sweep_options_are_one_line(tmp_path, args, message):
     code, _, err = _zoo("compare", "--data", DATA, "--out", str(tmp_path / "o"), *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+PROGRAM = '''
+import numpyro
+import numpyro.distributions as dist
+
+
+def normal_mean(y, scale=1.0):
+    """mu ~ Normal(0, scale); y_i ~ Normal(mu, 1)."""
+    mu = numpyro.sample("mu", dist.Normal(0.0, scale))
+    with numpyro.plate("data", len(y)):
+        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+'''
+
+
+def _exact_elpd_loo(y: np.ndarray, scale: float) -> float:
+    """Leave-one-out log predictive density of the conjugate normal model, in closed form."""
+    from scipy import stats
+
+    total = 0.0
+    for i in range(len(y)):
+        rest = np.delete(y, i)
+        var = 1.0 / (1.0 / scale**2 + len(rest))
+        total += stats.norm.logpdf(y[i], var * rest.sum(), math.sqrt(1.0 + var))
+    return total
+
+
+def test_zoo_sweep_scores_a_grid_of_program_arguments(tmp_path):
+    y = np.random.default_rng(0).normal(1.5, 1.0, size=30).round(3)
+    (tmp_path / "model.py").write_text(PROGRAM)
+    (tmp_path / "data.json").write_text(json.dumps({"y": y.tolist()}))
+    code, stdout, err = _zoo(
+        "sweep", f"{tmp_path}/model.py:normal_mean", "--data", str(tmp_path / "data.json"),
+        "--grid", "scale=0.05,3", "--chains", "1", "--warmup", "200", "--draws", "400",
+        "--workers", "0", "--cache", "off", "--out", str(tmp_path / "out"), "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    record = json.loads(stdout)
+    assert [p["args"] for p in record["points"]] == [{"scale": 0.05}, {"scale": 3}]
+    assert (tmp_path / "out" / "sweep.png").is_file()
+    for p in record["points"]:
+        exact = _exact_elpd_loo(y, p["args"]["scale"])
+        assert p["elpd_loo_mean"] == pytest.approx(exact, abs=0.3), p
+    # a prior squeezed onto 0 while the data sit near 1.5 predicts held-out points worse
+    tight, wide = (p["elpd_loo_mean"] for p in record["points"])
+    assert tight < wide - 5
+
+
+def test_zoo_sweep_bad_grid_is_one_line(tmp_path):
+    code, _, err = _zoo("sweep", "examples/programs/models.py:ar1", "--grid", "K")
+    assert code == 2 and "expected key=v1,v2" in err and len(err.strip().splitlines()) == 1
