@@ -273,3 +273,18 @@ def test_zoo_sweep_scores_a_grid_of_program_arguments(tmp_path):
 def test_zoo_sweep_bad_grid_is_one_line(tmp_path):
     code, _, err = _zoo("sweep", "examples/programs/models.py:ar1", "--grid", "K")
     assert code == 2 and "expected key=v1,v2" in err and len(err.strip().splitlines()) == 1
+
+
+def test_sbc_runs_as_a_task_with_the_same_numbers(scheduler):
+    from zoo.calibration import SBCResult, sbc
+
+    spec = {"family": "independent", "options": {"n": 3}, "method": "exact",
+            "replications": 20, "n_items": 20, "draws": 19, "seed": 5}  # fmt: skip
+    direct = sbc("independent", {"n": 3}, method="exact", replications=20, n_items=20,
+                 draws=19, seed=5, progress=False)  # fmt: skip
+    for where in ({"workers": 0}, {"scheduler": scheduler}):
+        (record,) = run_tasks("zoo.calibration:sbc_task", [spec], cache=False, **where).results
+        assert record is not None
+        again = SBCResult.from_dict(record)
+        np.testing.assert_array_equal(again.ranks, direct.ranks)
+        assert again.combined_p == direct.combined_p and again.quantities == direct.quantities
