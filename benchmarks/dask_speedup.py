@@ -6,9 +6,11 @@ compilation cache (warm it with one earlier ``zoo compare --budget quick``, or p
 
 Then, from measured per-task seconds, a projection of the default compare with 10 splits x
 3 seeds onto 1 to 32 workers: tasks assigned longest first to the earliest free worker
-(the makespan of that list schedule), plus each worker's start-up measured here (the cluster
-run's wall seconds beyond its own schedule). The per-family seconds of the default budget
-come from the saved default compare (``docs/figures/compare/timings.json``).
+(the makespan of that list schedule), plus the overhead measured here: the cluster run's
+wall seconds beyond the schedule of its own tasks (worker start-up and imports, and the
+command's own start and report, so an upper bound on what the workers add). The per-family
+seconds of the default budget come from the saved default compare
+(``docs/figures/compare/timings.json``).
 
     .venv/bin/python benchmarks/dask_speedup.py [--splits 4] [--families F ...] [--warm]
         [--json benchmarks/results/dask_speedup.json] [--out DIR]
@@ -117,7 +119,7 @@ def main() -> None:
         "  per-task seconds (quick): "
         + ", ".join(f"{f} {sum(v) / len(v):.1f}" for f, v in quick.items())
     )
-    print(f"  worker start-up beyond the schedule: {startup:.1f} s")
+    print(f"  overhead beyond the 2-worker schedule (start-up, imports, report): {startup:.1f} s")
     total = sum(per_family.values()) * 30
     print(
         f"default compare, 10 splits x 3 seeds = {30 * len(per_family)} tasks, "
