@@ -167,7 +167,7 @@ def run_tasks(
     ``affinity``: a spec key (``"family"``) whose tasks prefer one worker, so that a worker
     compiles each family's programs once; an idle worker still steals them.
     """
-    specs = [dict(s) for s in specs]
+    specs = [_jsonable(dict(s)) for s in specs]  # as the cache stores them
     if workers is not None and (isinstance(workers, bool) or workers < 0):
         raise ZooError(f"--workers must be an integer >= 0, got {workers!r}")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
@@ -185,6 +185,8 @@ def run_tasks(
             outcome.cached += 1
 
     failed: list[tuple[int, dict]] = []
+    if say is not None and progress:
+        say = _above_bar(say)
 
     def done(i: int, result: dict | None, err: BaseException | None) -> None:
         if err is not None:
@@ -207,6 +209,16 @@ def run_tasks(
                 _distributed(client, function, specs, keys, todo, done, progress, what, groups)
     outcome.failures = [f for _, f in sorted(failed, key=lambda pair: pair[0])]
     return outcome
+
+
+def _above_bar(say: Callable[[str], None]) -> Callable[[str], None]:
+    from .progress import writing
+
+    def above(line: str) -> None:
+        with writing():
+            say(line)
+
+    return above
 
 
 def _bar(items: Iterator[Any], progress: bool, what: str, total: int) -> Iterator[Any]:
@@ -285,7 +297,15 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         except OSError as err:
             raise ZooError(f"--scheduler {scheduler}: cannot connect ({_error(err)})") from None
     else:
-        cluster = local_cluster(workers or os.cpu_count() or 1)
+        n = workers or os.cpu_count() or 1
+        try:
+            cluster = local_cluster(n)
+        except Exception as err:  # most often a script without a main guard (spawn)
+            raise ZooError(
+                f"could not start {n} local Dask worker processes ({_error(err)}); a script "
+                "that runs a sweep needs an `if __name__ == '__main__':` guard, or use "
+                "--workers 0 (serial)"
+            ) from err
         client = Client(cluster)
     try:
         client.register_plugin(JaxSetup(), name="zoo-jax-setup")
