@@ -224,6 +224,12 @@ def test_bad_sweep_options_are_one_line(tmp_path, args, message):
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
+def test_the_scheduler_comes_from_the_environment_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_SCHEDULER", "somehost:8786")
+    code, _, err = _zoo("compare", "--data", DATA, "--splits", "2", "--out", str(tmp_path))
+    assert code == 2 and "'somehost:8786': expected an address like tcp://HOST:PORT" in err
+
+
 PROGRAM = '''
 import numpyro
 import numpyro.distributions as dist

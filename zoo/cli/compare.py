@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> None:
         from .._compare_sweep import sweep_compare
 
         tasks = args.splits * args.seeds * len(families)
-        note(f"{tasks} tasks ({args.splits} splits x {args.seeds} seeds x families): {executor}")
+        shape = f"{args.splits} splits x {args.seeds} seeds x {len(families)} families"
+        note(f"{tasks} tasks ({shape}): {executor}")
         result = sweep_compare(
             args.data,
             families,

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> None:
     from ..program_sweep import format_sweep, sweep, sweep_figure
 
     n = len(points(grid)) * args.seeds
-    note(f"{n} tasks ({len(points(grid))} grid points x {args.seeds} seeds): {executor}")
+    note(f"{n} tasks ({len(points(grid))} grid points x {args.seeds} seeds each): {executor}")
     record = sweep(
         args.program,
         args.data,
