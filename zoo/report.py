@@ -200,8 +200,9 @@ def _html(result: CompareResult, figures: list[str]) -> str:
             parts += [f"<h2>{esc(heading)}</h2>", _img(name, heading)]
     if "learning.png" in shown:
         parts.append(_curves_html(result))
-    parts.append("<h2>Each family</h2>")
-    for row in result.rows:
+    # a sweep's fits stay on its workers: the per-family figures come with a plain compare
+    parts.append("<h2>Each family</h2>" if result.fits else "")
+    for row in result.rows if result.fits else []:
         fam = row["family"]
         parts.append(f'<h3>{esc(fam)}</h3><div class="pair">')
         for prefix, alt in (
@@ -241,7 +242,9 @@ def _sweep_html(sweep: dict) -> str:
     parts = [
         "<h2>Across splits and seeds</h2>",
         f"<p>The table above is split 0 with the first seed. Across {esc(sweep_heading(sweep))}."
-        " Every per-split number is in results.json under <code>sweep.per_split</code>.</p>",
+        " Every per-split number is in results.json under <code>sweep.per_split</code>. The "
+        "fits stay on the workers, so each family's DAG, heat map and rank plots or ELBO curve "
+        "come with a plain <code>zoo compare</code>.</p>",
         _table_html(summary_cells(sweep)),
         "<h3>Paired differences (a - b, held-out nats per item; negative: a better)</h3>",
         _table_html(paired_cells(sweep)),
