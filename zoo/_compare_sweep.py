@@ -10,10 +10,8 @@ report's table and figures show the same fits as a plain ``zoo compare``; the sw
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,16 +67,10 @@ def compare_task(spec: dict) -> dict:
 
 
 def _data_key(data: str) -> dict[str, str]:
-    """The data as a task names it: a file by absolute path and content digest (an edited
-    file is a new task for the cache)."""
-    if data == "digits":
-        return {"data": data}
-    path = Path(data).resolve()
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as err:
-        raise ZooError(f"--data {data!r}: cannot read it ({err.strerror})") from None
-    return {"data": str(path), "data_sha256": digest}
+    """The data as a task names it: the digits by name, a file by path and digest."""
+    from .sweep_exec import file_key
+
+    return {"data": data} if data == "digits" else file_key(data, "data")
 
 
 def sweep_specs(

@@ -10,12 +10,10 @@ executor gives the same ``sweep.json``.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,17 +68,6 @@ def points(grid: dict[str, list]) -> list[dict]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
-def _file(path: str | None, what: str) -> dict[str, str | None]:
-    if path is None:
-        return {what: None}
-    p = Path(path).resolve()
-    try:
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
-    except OSError as err:
-        raise ZooError(f"{what} file {path!r}: cannot read it ({err.strerror})") from None
-    return {what: str(p), f"{what}_sha256": digest}
-
-
 def program_task(spec: dict) -> dict:
     """One grid point with one seed: bind, fit, and the card's diagnostics and LOO."""
     from . import _jax
@@ -128,7 +115,11 @@ def sweep(
 
     if method not in ("nuts", "svi"):
         raise ZooError(f"unknown method {method!r}; a program takes nuts or svi")
-    base = {**_file(program.rsplit(":", 1)[0], "program"), **_file(data, "data")}
+    from .sweep_exec import file_key
+
+    base: dict[str, Any] = {"data": None, **file_key(program.rsplit(":", 1)[0], "program")}
+    if data is not None:
+        base.update(file_key(data, "data"))
     base["program"] = f"{base['program']}:{program.rsplit(':', 1)[1]}"
     seed_list = [seed + j for j in range(seeds)]
     grid_points = points(grid)

@@ -35,6 +35,7 @@ __all__ = [
     "Outcome",
     "cache_folder",
     "describe",
+    "file_key",
     "local_cluster",
     "run_tasks",
     "worker_env",
@@ -75,6 +76,17 @@ def cache_folder(cache: str | os.PathLike[str] | bool | None = True) -> Path | N
     if cache is None or cache is False or str(cache).lower() in _OFF:
         return None
     return Path(cache)
+
+
+def file_key(path: str, what: str) -> dict[str, str]:
+    """A file as a task names it: ``{what: absolute path, what_sha256: content digest}``, so
+    that workers find it on a shared file system and an edited file is a new task."""
+    resolved = Path(path).resolve()
+    try:
+        digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
+    except OSError as err:
+        raise ZooError(f"{what} file {path!r}: cannot read it ({err.strerror})") from None
+    return {what: str(resolved), f"{what}_sha256": digest}
 
 
 def _code_digest() -> str:
