@@ -23,6 +23,10 @@ finds the markers; each module of ``docs/_render/`` renders its own (its ``RENDE
     every ``zoo`` command and option, walked from the parser of ``zoo.cli``;
 ``reference``: ``<!-- api-names: PACKAGE -->``
     the names in ``PACKAGE.__all__`` with the module that documents each;
+``sweep``: ``<!-- sweep-table: PATH -->``, ``<!-- sweep-paired: PATH [neighbours] -->``
+    a saved ``zoo compare --splits`` run's intervals and paired differences;
+``sweep``: ``<!-- bench-dask: FILE -->``
+    the Dask speed-up benchmark and its projection onto more workers;
 ``benchmarks``: ``<!-- bench-KIND: FILE -->``
     a table of ``benchmarks/results/*.json`` (KIND: env, nuts, nuts-ratios, svi, svi-ratios,
     scaling, overhead, vae-torch; ``bench-nuts: FILE SCALE`` keeps one scale).
@@ -37,7 +41,7 @@ import re
 
 # MkDocs puts this file's folder on sys.path while it imports it, so the sibling package
 # docs/_render imports here, at the top (and only here).
-from _render import analyses, benchmarks, fitted, reference, structure
+from _render import analyses, benchmarks, fitted, reference, structure, sweep
 from mkdocs.exceptions import PluginError
 
 MARKER = re.compile(r"^<!-- ([a-z-]+)(?::\s*(.*?))? -->$", re.MULTILINE)
@@ -47,6 +51,7 @@ RENDER = {
     **analyses.RENDER,
     **reference.RENDER,
     **benchmarks.RENDER,
+    **sweep.RENDER,
 }
 
 

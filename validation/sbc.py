@@ -2,9 +2,12 @@
 the conjugate tabular families, exact posterior draws (the control that must pass).
 
     .venv/bin/python validation/sbc.py [--replications 100] [--quick] [--out DIR]
+        [--workers N | --scheduler tcp://HOST:PORT] [--cache DIR|off]
 
-Writes ``sbc.json`` and ``ranks.png`` into ``--out`` and prints the table that
-docs/calibration.md shows. Same seed, same numbers.
+Each family x method run is one Dask task (zoo.sweep_exec): on a local cluster of worker
+processes by default, serially with ``--workers 0``, or on an existing cluster. Writes
+``sbc.json`` and ``ranks.png`` into ``--out`` and prints the table that
+docs/calibration.md shows. Same seed, same numbers, however the runs are spread.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from zoo.calibration import ALPHA, plot_ranks, sbc  # noqa: E402
+from zoo.calibration import ALPHA, SBCResult, plot_ranks  # noqa: E402
+from zoo.progress import wanted  # noqa: E402
+from zoo.sweep_exec import run_tasks  # noqa: E402
 
 #: (label, family, options, methods, items): tiny sizes, so ~100 replications fit in minutes
 CASES = [
@@ -44,39 +49,48 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10 replications, for a smoke run")
     parser.add_argument("--out", default="docs/figures/calibration")
+    parser.add_argument(
+        "--workers", type=int, help="local workers (default one per core; 0: serial)"
+    )
+    parser.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
+    parser.add_argument("--cache", default="off", help="sweep cache folder (default off)")
     args = parser.parse_args(argv)
     reps = 10 if args.quick else args.replications
     os.makedirs(args.out, exist_ok=True)
-    results, rows = [], []
+    specs = [
+        {"label": label, "family": family, "options": options, "method": method,
+         "replications": reps, "n_items": items, "draws": args.draws, "seed": args.seed}
+        for label, family, options, methods, items in CASES
+        for method in methods
+    ]  # fmt: skip
     start = time.perf_counter()
+    outcome = run_tasks(
+        "zoo.calibration:sbc_task", specs, workers=args.workers, scheduler=args.scheduler,
+        cache=args.cache, progress=wanted(), what="sbc", say=print,
+    )  # fmt: skip
     header = (
         f"{'family':32s} {'method':6s} {'Q':>3s} {'Holm p':>8s} {'min p':>8s} "
         f"{'|z| mean':>8s} {'|z| max':>8s} {'verdict':7s} {'seconds':>8s} {'compile 1st/rest':>16s}"
     )
     print(header)
     print("-" * len(header))
-    for label, family, options, methods, items in CASES:
-        for method in methods:
-            res = sbc(
-                family,
-                options,
-                method=method,
-                replications=reps,
-                n_items=items,
-                draws=args.draws,
-                seed=args.seed,
-            )
-            row = res.summary() | {"label": label}
-            rows.append((res, row))
-            results.append(res)
-            s = res.seconds
-            print(
-                f"{label:32s} {method:6s} {len(res.quantities):3d} {res.combined_p:8.3g} "
-                f"{res.pvalues.min():8.3g} {res.accuracy:8.3f} {row['accuracy_max']:8.3f} "
-                f"{'pass' if res.passed else 'FAIL':7s} {s['total']:8.1f} "
-                f"{s['compile_first']:7.1f}/{s['compile_rest']:<7.1f}",
-                flush=True,
-            )
+    results, rows = [], []
+    for spec, record in zip(specs, outcome.results, strict=True):
+        if record is None:
+            continue  # named by run_tasks
+        res = SBCResult.from_dict(record)
+        label, method = spec["label"], spec["method"]
+        row = res.summary() | {"label": label}
+        rows.append((res, row))
+        results.append(res)
+        s = res.seconds
+        print(
+            f"{label:32s} {method:6s} {len(res.quantities):3d} {res.combined_p:8.3g} "
+            f"{res.pvalues.min():8.3g} {res.accuracy:8.3f} {row['accuracy_max']:8.3f} "
+            f"{'pass' if res.passed else 'FAIL':7s} {s['total']:8.1f} "
+            f"{s['compile_first']:7.1f}/{s['compile_rest']:<7.1f}",
+            flush=True,
+        )
     total = time.perf_counter() - start
     print(
         f"\n{len(results)} runs, {reps} replications each, {total:.0f} s; "
@@ -94,7 +108,7 @@ def main(argv=None) -> int:
     with open(os.path.join(args.out, "sbc.json"), "w") as fh:
         json.dump(payload, fh, indent=1)
     plot_ranks(results, os.path.join(args.out, "ranks.png"))
-    return 0
+    return 1 if outcome.failures else 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ NUTS, SVI and exact draws go through one code path.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ __all__ = [
     "quantities",
     "ranks_of",
     "sbc",
+    "sbc_task",
     "scalar_picks",
     "simulate_from_prior",
 ]
@@ -160,6 +162,14 @@ class SBCResult:
             out[k] = v.tolist() if isinstance(v, np.ndarray) else v
         out.update(passed=self.passed, accuracy=self.accuracy)
         return out
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> SBCResult:
+        """The result of :meth:`to_dict` (a sweep task's JSON) as a result again."""
+        arrays = ("ranks", "histograms", "expected", "chi2", "pvalues", "z_abs", "z_signed")
+        values: dict[str, Any] = {f.name: record[f.name] for f in dataclasses.fields(cls)}
+        values.update({k: np.asarray(values[k]) for k in arrays})
+        return cls(**values)
 
 
 def quantities(
@@ -351,3 +361,14 @@ def sbc(
             "divergences": getattr(posterior, "divergences", None),
         },
     )
+
+
+def sbc_task(spec: Mapping[str, Any]) -> dict:
+    """One family x method SBC run as a sweep task (:mod:`zoo.sweep_exec`): the keyword
+    arguments of :func:`sbc` as JSON in, :meth:`SBCResult.to_dict` out. Its replications
+    stay in one task, where they share one compiled sampler."""
+    from . import _jax
+
+    _jax.ensure()
+    kwargs = {k: v for k, v in spec.items() if k not in ("family", "options", "label")}
+    return sbc(spec["family"], spec["options"], progress=False, **kwargs).to_dict()

@@ -47,8 +47,10 @@ __all__ = [
     "TABULAR",
     "Budget",
     "CompareResult",
+    "FamilyFit",
     "check_families",
     "compare",
+    "fit_family",
 ]
 
 
@@ -104,6 +106,9 @@ class CompareResult:
     shape: tuple[int, int] | None
     fits: dict[str, FitResult] = field(default_factory=dict)
     samples: dict[str, np.ndarray] = field(default_factory=dict)
+    #: splits x seeds (``zoo.sweep_compare``): per-split numbers, intervals, paired differences
+    sweep: dict | None = None
+    task_seconds: list[dict] = field(default_factory=list)  # each sweep task's (not repeatable)
 
     def __repr__(self) -> str:
         return (
@@ -125,7 +130,7 @@ class CompareResult:
             "settings": {"tabular": b.tabular, "svi": b.svi, "steps": b.steps, "guides": b.guides},
             "rows": self.rows,
             "learning_curves": self.curves,
-        }
+        } | ({} if self.sweep is None else {"sweep": self.sweep})
 
 
 def check_families(families: Iterable[str] | None, data: Dataset | None = None) -> list[str]:
@@ -214,25 +219,54 @@ def compare(
         rows = tasks(names, "compare", len(names))
     for i, name in enumerate(rows, 1):
         say(f"[{i}/{len(names)}] {name}: fitting ...")
-        start = time.perf_counter()
-        row, fitted, seconds = _row(name, b, train, test, seed, progress_bars)
-        claims_start = time.perf_counter()
-        row.update(claims(fitted.family_model.dag))
-        seconds["claims"] = time.perf_counter() - claims_start
-        result.samples[name] = _samples(fitted, seed)
-        curve_start = time.perf_counter()
-        full = row["nats_per_item"]
-        result.curves[name] = curve(b, _fit_kwargs(name, b), fitted, train, test, seed, full)
-        seconds["learning_curve"] = time.perf_counter() - curve_start
-        seconds["total"] = time.perf_counter() - start
-        result.rows.append(row)
-        result.fits[name] = fitted
-        result.timings[name] = seconds
+        one = fit_family(name, b, train, test, seed, claims, progress_bars)
+        result.rows.append(one.row)
+        result.fits[name] = one.fitted
+        result.timings[name] = one.seconds
+        result.curves[name] = one.curve
+        if one.samples is not None:
+            result.samples[name] = one.samples
         say(
-            f"[{i}/{len(names)}] {name}: {row['method']}, {row['nats_per_item']} nats per item, "
-            f"{seconds['total']:.1f} s"
+            f"[{i}/{len(names)}] {name}: {one.row['method']}, {one.row['nats_per_item']} nats "
+            f"per item, {one.seconds['total']:.1f} s"
         )
     return result
+
+
+@dataclass
+class FamilyFit:
+    """One row of a comparison: the row, its fit, seconds, samples and learning curve."""
+
+    row: dict[str, Any]
+    fitted: FitResult
+    seconds: dict[str, float | None]
+    samples: np.ndarray | None
+    curve: list[dict]
+
+
+def fit_family(
+    name: str,
+    b: Budget,
+    train: Dataset,
+    test: Dataset,
+    seed: int,
+    claims: ClaimShares,
+    bars: bool = False,
+    samples: bool = True,
+) -> FamilyFit:
+    """Fit row ``name`` to ``train`` and score it on ``test``: what :func:`compare` does for
+    each family, and what each task of a sweep (:mod:`zoo._compare_sweep`) does."""
+    start = time.perf_counter()
+    row, fitted, seconds = _row(name, b, train, test, seed, bars)
+    claims_start = time.perf_counter()
+    row.update(claims(fitted.family_model.dag))
+    seconds["claims"] = time.perf_counter() - claims_start
+    drawn = _samples(fitted, seed) if samples else None
+    curve_start = time.perf_counter()
+    points = curve(b, _fit_kwargs(name, b), fitted, train, test, seed, row["nats_per_item"])
+    seconds["learning_curve"] = time.perf_counter() - curve_start
+    seconds["total"] = time.perf_counter() - start
+    return FamilyFit(row, fitted, seconds, drawn, points)
 
 
 def _say(progress: Callable[[str], None] | None, bars: bool) -> Callable[[str], None]:

@@ -199,10 +199,11 @@ def digits(threshold: int = DIGITS_THRESHOLD) -> Dataset:
     return Dataset(x, names, (2,) * 64, raw.target.astype(np.int32), 10, (8, 8), source="digits")
 
 
-def digits_split() -> tuple[Dataset, Dataset]:
-    """The fixed default split: a ``default_rng(0)`` permutation, first 1,437 items train."""
+def digits_split(split: int = 0) -> tuple[Dataset, Dataset]:
+    """A train/test split of the digits: the first 1,437 items of a ``default_rng(split)``
+    permutation train, the other 360 are held out; split 0 is the fixed default split."""
     data = digits()
-    perm = np.random.default_rng(0).permutation(data.n_items)
+    perm = np.random.default_rng(split).permutation(data.n_items)
     return data.take(perm[:DIGITS_TRAIN]), data.take(perm[DIGITS_TRAIN:])
 
 

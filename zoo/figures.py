@@ -161,14 +161,23 @@ def sample_grid_figure(samples: dict[str, np.ndarray], shape: tuple[int, int]) -
     return fig
 
 
-def frontier_figure(rows: list[dict]) -> Figure:
+def frontier_figure(rows: list[dict], intervals: list[dict] | None = None) -> Figure:
     """log10 parameter count against held-out nats per item, one point per family (the
-    scatter has gid ``frontier``)."""
+    scatter has gid ``frontier``). With a sweep's ``intervals`` (``sweep["summary"]``) each
+    point is the mean over splits, with its 95% interval as an error bar (gid ``intervals``)."""
     rows = [r for r in rows if r.get("nats_per_item") is not None]
+    by = {s["family"]: s for s in intervals or [] if s.get("low") is not None}
+    # a family without an interval (one unit, or failed tasks) keeps its own point
+    spans = [by.get(r["family"], {}) for r in rows]
     x = np.array([np.log10(r["params"]) for r in rows], dtype=float)
-    y = np.array([r["nats_per_item"] for r in rows], dtype=float)
+    y = np.array([s.get("mean", r["nats_per_item"]) for r, s in zip(rows, spans, strict=True)])
     fig = _figure(6.5, 4.5)
     ax = fig.add_subplot()
+    if by:
+        low = np.array([s.get("low", v) for s, v in zip(spans, y, strict=True)])
+        high = np.array([s.get("high", v) for s, v in zip(spans, y, strict=True)])
+        bars = ax.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor="#6b8fb5", lw=1)
+        bars[2][0].set_gid("intervals")
     pts = ax.scatter(x, y, s=30, color="#1f4e79", zorder=3)
     pts.set_gid("frontier")
     ax.set_xlabel("log10 parameter count")
@@ -221,18 +230,27 @@ def _labels(ax: Any, x: np.ndarray, y: np.ndarray, names: list[str]) -> None:
         placed.append(box)
 
 
-def learning_figure(curves: dict[str, list[dict]]) -> Figure:
+def learning_figure(curves: dict[str, list[dict]], bands: dict | None = None) -> Figure:
     """Held-out nats per item against training items (log axis), one line per family with
-    points (each line has gid ``curve:<family>``)."""
+    points (each line has gid ``curve:<family>``). With a sweep's ``bands``
+    (``sweep["learning_curve_intervals"]``) the lines are means over splits, each in a
+    shaded 95% interval (gid ``band:<family>``)."""
     fig = _figure(6.5, 4.5)
     ax = fig.add_subplot()
     for name, points in curves.items():
+        band = [p for p in (bands or {}).get(name, []) if p.get("low") is not None]
+        if band:
+            points = [{"train_items": p["train_items"], "nats_per_item": p["mean"]} for p in band]
         if not points:
             continue
         m = [p["train_items"] for p in points]
         nats = [p["nats_per_item"] for p in points]
         (line,) = ax.plot(m, nats, marker="o", ms=3, lw=1, label=name)
         line.set_gid(f"curve:{name}")
+        if band:
+            low, high = [p["low"] for p in band], [p["high"] for p in band]
+            shade = ax.fill_between(m, low, high, color=line.get_color(), alpha=0.15, lw=0)
+            shade.set_gid(f"band:{name}")
     ax.set_xscale("log")
     ax.set_xlabel("training items")
     ax.set_ylabel("held-out nats per item")
@@ -265,6 +283,7 @@ def compare_figures(result: CompareResult) -> dict[str, Figure]:
             figures[f"rank-{name}.png"] = rank_figure(fitted)
     if result.shape is not None and result.samples:
         figures["samples.png"] = sample_grid_figure(result.samples, result.shape)
-    figures["frontier.png"] = frontier_figure(result.rows)
-    figures["learning.png"] = learning_figure(result.curves)
+    sweep = result.sweep or {}
+    figures["frontier.png"] = frontier_figure(result.rows, sweep.get("summary"))
+    figures["learning.png"] = learning_figure(result.curves, sweep.get("learning_curve_intervals"))
     return figures

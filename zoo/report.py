@@ -65,10 +65,10 @@ def table_cells(rows: list[dict], timings: dict | None = None) -> list[list[str]
     ]
 
 
-def format_table(rows: list[dict], timings: dict | None = None) -> str:
-    """The comparison as a terminal table, then each row's reason for its method."""
-    cells = table_cells(rows, timings)
-    widths = [max(len(r[j]) for r in cells) for j in range(len(COLUMNS))]
+def aligned(cells: list[list[str]]) -> list[str]:
+    """Text cells (heading row first) as lines of columns: the first left-aligned, the
+    others right-aligned, a rule under the heading."""
+    widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
     lines = []
     for i, r in enumerate(cells):
         lines.append(
@@ -79,6 +79,12 @@ def format_table(rows: list[dict], timings: dict | None = None) -> str:
         )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def format_table(rows: list[dict], timings: dict | None = None) -> str:
+    """The comparison as a terminal table, then each row's reason for its method."""
+    lines = aligned(table_cells(rows, timings))
     lines.append("")
     lines.append("why each method:")
     lines += [f"  {row['family']}: {row['method_reason']}" for row in rows]
@@ -115,7 +121,12 @@ def write_report(
         timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
         _write_text(out / "timings.json", timings)
         _write_text(out / "index.html", _html(result, list(figures)))
-    return ["index.html", "results.json", "timings.json", *figures]
+        names = ["index.html", "results.json", "timings.json"]
+        if result.task_seconds:  # a sweep's seconds per task (family, split, seed)
+            text = json.dumps(jsonable(result.task_seconds), indent=2, sort_keys=True) + "\n"
+            _write_text(out / "sweep_timings.json", text)
+            names.append("sweep_timings.json")
+    return names + list(figures)
 
 
 def _table_html(cells: list[list[str]]) -> str:
@@ -166,6 +177,10 @@ def _html(result: CompareResult, figures: list[str]) -> str:
         "is testable, the reason under each family; zoo check FAMILY tests them one by one).</p>",
         "<h2>The table</h2>",
         _table_html(table_cells(result.rows, result.timings)),
+    ]
+    if result.sweep:
+        parts.append(_sweep_html(result.sweep))
+    parts += [
         "<h2>Why each method</h2>",
         "<ul>",
     ]
@@ -186,8 +201,9 @@ def _html(result: CompareResult, figures: list[str]) -> str:
             parts += [f"<h2>{esc(heading)}</h2>", _img(name, heading)]
     if "learning.png" in shown:
         parts.append(_curves_html(result))
-    parts.append("<h2>Each family</h2>")
-    for row in result.rows:
+    # a sweep's fits stay on its workers: the per-family figures come with a plain compare
+    parts.append("<h2>Each family</h2>" if result.fits else "")
+    for row in result.rows if result.fits else []:
         fam = row["family"]
         parts.append(f'<h3>{esc(fam)}</h3><div class="pair">')
         for prefix, alt in (
@@ -218,3 +234,26 @@ def _curves_html(result: CompareResult) -> str:
         ]
         cells.append(row + [", ".join(how) or "not at this budget"])
     return _table_html(cells)
+
+
+def _sweep_html(sweep: dict) -> str:
+    from .sweep_report import paired_cells, summary_cells, sweep_heading
+
+    esc = html.escape
+    parts = [
+        "<h2>Across splits and seeds</h2>",
+        f"<p>The table above is split 0 with the first seed. Across {esc(sweep_heading(sweep))}."
+        " Every per-split number is in results.json under <code>sweep.per_split</code>. The "
+        "fits stay on the workers, so each family's DAG, heat map and rank plots or ELBO curve "
+        "come with a plain <code>zoo compare</code>.</p>",
+        _table_html(summary_cells(sweep)),
+        "<h3>Paired differences (a - b, held-out nats per item; negative: a better)</h3>",
+        _table_html(paired_cells(sweep)),
+    ]
+    if sweep["failures"]:
+        parts.append("<ul>")
+        parts += [
+            f"<li>failed: {esc(f['task'])}: {esc(f['error'])}</li>" for f in sweep["failures"]
+        ]
+        parts.append("</ul>")
+    return "\n".join(parts)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ..errors import USER_ERRORS, ZooError
-from . import analyze, check, compare, dsep, fit, inspect_, list_, show
+from . import analyze, check, compare, dsep, fit, inspect_, list_, show, sweep
 
 EXIT_USAGE = 2
 #: Ctrl-C, as shells report a process ended by SIGINT (128 + 2)
@@ -32,6 +32,7 @@ _COMMANDS = {
     "check": check,
     "fit": fit,
     "compare": compare,
+    "sweep": sweep,
     "inspect": inspect_,
     "analyze": analyze,
 }

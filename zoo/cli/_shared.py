@@ -3,11 +3,14 @@ output folders and the user's program."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,3 +106,62 @@ def user_program(spec: str, json_out: bool) -> Iterator[None]:
             f"program {spec!r} called sys.exit({exit_.code!r}) while being run; a program "
             "must return (or raise), not exit"
         ) from None
+
+
+def add_sweep_options(p: argparse.ArgumentParser) -> None:
+    """Where a sweep's tasks run (:mod:`zoo.sweep_exec`) and where their results are kept."""
+    from ._args import int_at_least
+
+    g = p.add_argument_group("sweep executor (Dask)")
+    g.add_argument(
+        "--workers",
+        type=int_at_least(0, "--workers"),
+        help="local worker processes (default: one per core); 0 runs serially in this process",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="an existing Dask scheduler to send the tasks to (default: $ZOO_SCHEDULER, "
+        "else a local cluster)",
+    )
+    g.add_argument(
+        "--cache",
+        metavar="DIR|off",
+        help="finished tasks' results, so an interrupted sweep resumes (default: "
+        "$ZOO_SWEEP_CACHE, else ~/.cache/model-zoo/sweeps)",
+    )
+
+
+@dataclass(frozen=True)
+class Executor:
+    """The sweep options, checked: what :func:`zoo.sweep_exec.run_tasks` takes."""
+
+    workers: int | None
+    scheduler: str | None
+    cache: str | bool
+
+    def kwargs(self) -> dict:
+        return {"workers": self.workers, "scheduler": self.scheduler, "cache": self.cache}
+
+    def __str__(self) -> str:
+        if self.scheduler:
+            return f"Dask scheduler {self.scheduler}"
+        if self.workers == 0:
+            return "serial, in this process"
+        n = self.workers or os.cpu_count() or 1
+        return f"a local Dask cluster of {n} worker process{'es' if n != 1 else ''}"
+
+
+def sweep_executor(args: argparse.Namespace) -> Executor:
+    """The executor the options name; a malformed address or unusable cache folder fails
+    here, before any work."""
+    from ..sweep_exec import SCHEDULER_ENV, cache_folder
+
+    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if scheduler is not None and "://" not in scheduler:
+        raise ZooError(f"--scheduler {scheduler!r}: expected an address like tcp://HOST:PORT")
+    cache: str | bool = True if args.cache is None else args.cache
+    folder = cache_folder(cache)
+    if folder is not None:
+        writable_folder(folder, "--cache")
+    return Executor(args.workers, scheduler, cache)
