@@ -67,7 +67,12 @@ def _table_rows(stdout: str) -> dict[str, list[str]]:
     for line in lines[2:]:
         if not line.strip():
             break
-        cells = line.split()
+        cells: list[str] = []
+        for token in line.split():  # a failed check's mark follows its value after a space
+            if token == report.FAIL.strip():
+                cells[-1] += report.FAIL
+            else:
+                cells.append(token)
         rows[cells[0]] = cells
     return rows
 
@@ -83,6 +88,12 @@ def test_printed_table_numbers_equal_results_json(run):
         if row["guide"]:  # "svi (map)" is one cell
             cells = cells[:6] + [" ".join(cells[6:8])] + cells[8:]
         shown = dict(zip(keys, cells, strict=True))
+        marked = {k for k, v in shown.items() if v.endswith(report.FAIL)}
+        shown = {k: v.removesuffix(report.FAIL) for k, v in shown.items()}
+        failed = set(row["diagnostics_failed"])
+        assert bool(marked) == bool(failed) == (not row["diagnostics_pass"]), row["family"]
+        assert ("khat" in failed or "ebfmi" in failed) == ("ebfmi_or_khat" in marked)
+        assert ("rhat" in failed) == ("rhat_max" in marked)
         for key in ("params", "local_markov", "ess_bulk_min", "ess_tail_min", "divergences"):
             assert shown[key] == ("-" if row[key] is None else str(row[key])), key
         for key in ("log10_ratio", "dsep_marginal", "dsep_given", "rhat_max", "nats_per_item"):
@@ -94,6 +105,9 @@ def test_printed_table_numbers_equal_results_json(run):
         assert shown["method"].split()[0] == row["method"]
         assert float(shown["seconds"]) == round(timings[row["family"]]["total"], 1)
     assert "why each method:" in run["stdout"]
+    assert (report.FAIL_LEGEND in run["stdout"]) == any(
+        r["diagnostics_failed"] for r in results["rows"]
+    )
 
 
 class _Links(HTMLParser):
@@ -117,6 +131,9 @@ def test_html_parses_and_links_only_existing_files(run):
         assert (run["out"] / link).is_file(), link
     for name in ("frontier.png", "learning.png", "samples.png", "results.json"):
         assert name in parser.links
+    page = (run["out"] / "index.html").read_text(encoding="utf-8")
+    marks = sum(line.count(report.FAIL) for line in run["stdout"].splitlines()[2:])
+    assert page.count('<td class="fail">') == marks > 0  # the quick budget fails some checks
 
 
 def test_every_figure_exists(run):
