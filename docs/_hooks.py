@@ -27,6 +27,8 @@ finds the markers; each module of ``docs/_render/`` renders its own (its ``RENDE
     a table of ``benchmarks/results/*.json`` (KIND: env, nuts, nuts-ratios, svi, svi-ratios,
     scaling, overhead, vae-torch; ``bench-nuts: FILE SCALE`` keeps one scale).
 
+Formulas (``$...$``, ``$$...$$``) become MathML at build time (``_render/maths.py``).
+
 PATH is relative to ``docs/``, FILE to the repository root. An unknown marker or a missing
 file stops the build.
 """
@@ -37,7 +39,7 @@ import re
 
 # MkDocs puts this file's folder on sys.path while it imports it, so the sibling package
 # docs/_render imports here, at the top (and only here).
-from _render import analyses, benchmarks, fitted, reference, structure
+from _render import analyses, benchmarks, fitted, maths, reference, structure
 from mkdocs.exceptions import PluginError
 
 MARKER = re.compile(r"^<!-- ([a-z-]+)(?::\s*(.*?))? -->$", re.MULTILINE)
@@ -64,3 +66,7 @@ def _replace(match: re.Match) -> str:
 
 def on_page_markdown(markdown: str, **_) -> str:
     return MARKER.sub(_replace, markdown)
+
+
+def on_page_content(html: str, page, **_) -> str:
+    return maths.render(html, page.file.src_uri)
