@@ -36,11 +36,16 @@ file stops the build.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # MkDocs puts this file's folder on sys.path while it imports it, so the sibling package
 # docs/_render imports here, at the top (and only here).
 from _render import analyses, benchmarks, fitted, maths, reference, structure
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 MARKER = re.compile(r"^<!-- ([a-z-]+)(?::\s*(.*?))? -->$", re.MULTILINE)
 RENDER = {
@@ -69,4 +74,14 @@ def on_page_markdown(markdown: str, **_) -> str:
 
 
 def on_page_content(html: str, page, **_) -> str:
-    return maths.render(html, page.file.src_uri)
+    uri = page.file.src_uri
+    return maths.render_notebook(html, uri) if uri.endswith(".ipynb") else maths.render(html, uri)
+
+
+@event_priority(100)  # before mkdocs-jupyter looks for notebooks among the files
+def on_files(files: Files, config, **_) -> Files:
+    """The notebooks of ``examples/notebooks/`` become pages under ``notebooks/``."""
+    for path in sorted((EXAMPLES / "notebooks").glob("*.ipynb")):
+        uri = f"notebooks/{path.name}"
+        files.append(File(uri, str(EXAMPLES), config["site_dir"], config["use_directory_urls"]))
+    return files

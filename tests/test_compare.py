@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -231,3 +232,30 @@ def test_unwritable_out_is_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not a folder" in err
     assert Path(blocker).read_text() == "x"
+
+
+def _needs_chromium():
+    from browser import chromium
+
+    if chromium() is None:  # CI installs it (make test): there the test always runs
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: make test installs it")
+        pytest.skip("no Chromium here; make test installs it")
+
+
+def test_report_in_a_browser_loads_every_image(run):
+    from browser import open_page
+
+    _needs_chromium()
+    broken, count, shot = open_page(run["out"] / "index.html", "compare-index.png")
+    assert count >= 3 * len(FAMILY_ROWS) and broken == []
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 50_000
+
+
+def test_the_browser_check_sees_a_broken_image(tmp_path):
+    from browser import open_page
+
+    _needs_chromium()
+    (tmp_path / "page.html").write_text('<img src="missing.png"><img src="data:,">')
+    broken, count, _ = open_page(tmp_path / "page.html", "broken-control.png")
+    assert count == 2 and broken == ["missing.png", "data:,"]

@@ -1,7 +1,9 @@
 """Maths on the site as MathML, rendered at build time: arithmatex (generic mode) wraps each
 ``$...$`` and ``$$...$$`` of a page, and :func:`render` turns them into ``<math>`` elements
-with latex2mathml. Browsers draw MathML natively, so the pages need no script, no font
-download and no network, and a formula that does not parse stops the strict build."""
+with latex2mathml; :func:`render_notebook` does the same in a notebook's markdown cells
+(mkdocs-jupyter leaves their ``$`` for a script). Browsers draw MathML natively, so the
+pages need no script, no font download and no network, and a formula that does not parse
+stops the strict build."""
 
 from __future__ import annotations
 
@@ -13,19 +15,37 @@ from mkdocs.exceptions import PluginError
 
 # arithmatex's generic output: \( \) inline in a span, \[ \] on its own in a div
 _WRAPPED = re.compile(r'<(span|div) class="arithmatex">\s*\\([(\[])(.*?)\\[)\]]\s*</\1>', re.DOTALL)
+# a notebook's rendered markdown cell holds no nested div; in it, $$...$$ or $...$
+_CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+_DOLLARS = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)
+
+
+def _mathml(tex: str, display: str, page: str) -> str:
+    try:
+        return convert(html.unescape(tex).strip(), display=display)
+    except Exception as err:
+        where = page or "a page"
+        raise PluginError(f"maths on {where}: {tex!r} does not parse: {err}") from err
 
 
 def render(page_html: str, page: str = "") -> str:
     """``page_html`` with every arithmatex formula replaced by MathML."""
 
     def one(match: re.Match) -> str:
-        tex = html.unescape(match.group(3))
-        display = "block" if match.group(2) == "[" else "inline"
-        try:
-            return convert(tex.strip(), display=display)
-        except Exception as err:
-            raise PluginError(
-                f"maths on {page or 'a page'}: {tex!r} does not parse: {err}"
-            ) from err
+        return _mathml(match.group(3), "block" if match.group(2) == "[" else "inline", page)
 
     return _WRAPPED.sub(one, page_html)
+
+
+def render_notebook(page_html: str, page: str = "") -> str:
+    """``page_html`` of a notebook with the ``$`` formulas of its markdown cells as MathML."""
+
+    def formula(match: re.Match) -> str:
+        if match.group(1) is not None:
+            return _mathml(match.group(1), "block", page)
+        return _mathml(match.group(2), "inline", page)
+
+    def cell(match: re.Match) -> str:
+        return match.group(1) + _DOLLARS.sub(formula, match.group(2)) + match.group(3)
+
+    return _CELL.sub(cell, page_html)
