@@ -13,6 +13,9 @@ from mkdocs.exceptions import PluginError
 
 # arithmatex's generic output: \( \) inline in a span, \[ \] on its own in a div
 _WRAPPED = re.compile(r'<(span|div) class="arithmatex">\s*\\([(\[])(.*?)\\[)\]]\s*</\1>', re.DOTALL)
+# latex2mathml passes what it does not know through as text, with no error: a command
+# (<mi>\lvert</mi>), or the & of an environment it lacks (aligned; align* works)
+_UNKNOWN = re.compile(r">(\\[A-Za-z]+|&)<")
 
 
 def render(page_html: str, page: str = "") -> str:
@@ -22,10 +25,17 @@ def render(page_html: str, page: str = "") -> str:
         tex = html.unescape(match.group(3))
         display = "block" if match.group(2) == "[" else "inline"
         try:
-            return convert(tex.strip(), display=display)
+            mathml = convert(tex.strip(), display=display)
         except Exception as err:
             raise PluginError(
                 f"maths on {page or 'a page'}: {tex!r} does not parse: {err}"
             ) from err
+        unknown = _UNKNOWN.search(mathml)
+        if unknown:
+            raise PluginError(
+                f"maths on {page or 'a page'}: {tex!r} uses {unknown.group(1)!r}, "
+                "which latex2mathml does not render"
+            )
+        return mathml
 
     return _WRAPPED.sub(one, page_html)
