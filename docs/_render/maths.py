@@ -1,7 +1,11 @@
 """Maths on the site as MathML, rendered at build time: arithmatex (generic mode) wraps each
 ``$...$`` and ``$$...$$`` of a page, and :func:`render` turns them into ``<math>`` elements
 with latex2mathml. Browsers draw MathML natively, so the pages need no script, no font
-download and no network, and a formula that does not parse stops the strict build."""
+download and no network, and a formula that does not parse stops the strict build.
+
+latex2mathml writes what it does not know out as text instead of failing: a command it
+lacks, or the ``&`` of an environment it lacks (``aligned``; ``align*`` works and draws a
+table). :func:`render` stops the build on those too."""
 
 from __future__ import annotations
 
