@@ -18,14 +18,23 @@ _WRAPPED = re.compile(r'<(span|div) class="arithmatex">\s*\\([(\[])(.*?)\\[)\]]\
 # a notebook's rendered markdown cell holds no nested div; in it, $$...$$ or $...$
 _CELL = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
 _DOLLARS = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)
+# what latex2mathml passed through as text: a command (<mi>\lvert</mi>) or an environment's &
+_UNKNOWN = re.compile(r">(\\[A-Za-z]+|&)<")
 
 
 def _mathml(tex: str, display: str, page: str) -> str:
+    where = page or "a page"
     try:
-        return convert(html.unescape(tex).strip(), display=display)
+        mathml = convert(html.unescape(tex).strip(), display=display)
     except Exception as err:
-        where = page or "a page"
         raise PluginError(f"maths on {where}: {tex!r} does not parse: {err}") from err
+    unknown = _UNKNOWN.search(mathml)
+    if unknown:
+        raise PluginError(
+            f"maths on {where}: {tex!r} uses {unknown.group(1)!r}, which latex2mathml "
+            "does not render"
+        )
+    return mathml
 
 
 def render(page_html: str, page: str = "") -> str:
