@@ -60,11 +60,14 @@ lint: install
 
 # mypy checks the packages in TYPED ([tool.mypy] in pyproject.toml: graphs strictly, zoo
 # with every annotated function annotated fully).
+# Two test processes, one file each at a time (module fixtures stay in one process): the
+# suite is mostly single-threaded JAX compiles, so each of the two cores takes one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 # pytest exits 5 when it collects nothing; that is not a failure of the code under test.
 TYPED := graphs zoo
 test: lint browser
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 clean:
 	rm -rf $(VENV) $(REPORT) site .pytest_cache .ruff_cache .mypy_cache

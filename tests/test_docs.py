@@ -221,3 +221,15 @@ def test_maths_renderer_refuses_what_it_cannot_draw():
     for tex in (r"\big\lvert x \big\rvert", r"\begin{aligned} a &amp;= b \end{aligned}", r"\foo"):
         with pytest.raises(PluginError, match="maths on p.md"):
             maths.render(f'<span class="arithmatex">\\({tex}\\)</span>', "p.md")
+
+
+def test_notebooks_are_pages_with_their_outputs_and_maths(site):
+    for name in (
+        "01-explosion-and-structures",
+        "02-fit-diagnose-compare",
+        "03-your-own-program",
+    ):
+        html = _page(site, f"notebooks/{name}.html")
+        assert html.count("data:image/png;base64,") >= 2, name  # saved outputs shown
+        assert "mathjax" not in html.lower(), name  # maths as MathML, no script
+    assert "<math" in _page(site, "notebooks/01-explosion-and-structures.html")

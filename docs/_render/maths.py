@@ -3,7 +3,11 @@
 with latex2mathml; :func:`render_notebook` does the same in a notebook's markdown cells
 (mkdocs-jupyter leaves their ``$`` for a script). Browsers draw MathML natively, so the
 pages need no script, no font download and no network, and a formula that does not parse
-stops the strict build."""
+stops the strict build.
+
+latex2mathml writes what it does not know out as text instead of failing: a command it
+lacks, or the ``&`` of an environment it lacks (``aligned``; ``align*`` works and draws a
+table). The build stops on those too."""
 
 from __future__ import annotations
 
@@ -46,8 +50,13 @@ def render(page_html: str, page: str = "") -> str:
     return _WRAPPED.sub(one, page_html)
 
 
+# mkdocs-jupyter's MathJax loader (with an empty src): nothing is left for it to typeset
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
+
+
 def render_notebook(page_html: str, page: str = "") -> str:
-    """``page_html`` of a notebook with the ``$`` formulas of its markdown cells as MathML."""
+    """``page_html`` of a notebook with the ``$`` formulas of its markdown cells as MathML,
+    and without the MathJax loader that would otherwise look for them."""
 
     def formula(match: re.Match) -> str:
         if match.group(1) is not None:
@@ -57,4 +66,4 @@ def render_notebook(page_html: str, page: str = "") -> str:
     def cell(match: re.Match) -> str:
         return match.group(1) + _DOLLARS.sub(formula, match.group(2)) + match.group(3)
 
-    return _CELL.sub(cell, page_html)
+    return _CELL.sub(cell, _MATHJAX.sub("", page_html))
