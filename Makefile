@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REPORT ?= zoo-report
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,17 +46,28 @@ demo: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
+# Debian's Chromium for the report's browser test (tests/browser.py drives it with Playwright);
+# nothing to do where it is installed already.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # mypy checks the packages in TYPED ([tool.mypy] in pyproject.toml: graphs strictly, zoo
 # with every annotated function annotated fully).
+# Two test processes, one file each at a time (module fixtures stay in one process): the
+# suite is mostly single-threaded JAX compiles, so each of the two cores takes one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 # pytest exits 5 when it collects nothing; that is not a failure of the code under test.
 TYPED := graphs zoo
-test: lint
+test: lint browser
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi; exit $$rc
 
 clean:
 	rm -rf $(VENV) $(REPORT) site .pytest_cache .ruff_cache .mypy_cache

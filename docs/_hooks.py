@@ -31,6 +31,8 @@ finds the markers; each module of ``docs/_render/`` renders its own (its ``RENDE
     a table of ``benchmarks/results/*.json`` (KIND: env, nuts, nuts-ratios, svi, svi-ratios,
     scaling, overhead, vae-torch; ``bench-nuts: FILE SCALE`` keeps one scale).
 
+Formulas (``$...$``, ``$$...$$``) become MathML at build time (``_render/maths.py``).
+
 PATH is relative to ``docs/``, FILE to the repository root. An unknown marker or a missing
 file stops the build.
 """
@@ -38,11 +40,16 @@ file stops the build.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # MkDocs puts this file's folder on sys.path while it imports it, so the sibling package
 # docs/_render imports here, at the top (and only here).
-from _render import analyses, benchmarks, fitted, reference, structure, sweep
+from _render import analyses, benchmarks, fitted, maths, reference, structure, sweep
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 MARKER = re.compile(r"^<!-- ([a-z-]+)(?::\s*(.*?))? -->$", re.MULTILINE)
 RENDER = {
@@ -69,3 +76,17 @@ def _replace(match: re.Match) -> str:
 
 def on_page_markdown(markdown: str, **_) -> str:
     return MARKER.sub(_replace, markdown)
+
+
+def on_page_content(html: str, page, **_) -> str:
+    uri = page.file.src_uri
+    return maths.render_notebook(html, uri) if uri.endswith(".ipynb") else maths.render(html, uri)
+
+
+@event_priority(100)  # before mkdocs-jupyter looks for notebooks among the files
+def on_files(files: Files, config, **_) -> Files:
+    """The notebooks of ``examples/notebooks/`` become pages under ``notebooks/``."""
+    for path in sorted((EXAMPLES / "notebooks").glob("*.ipynb")):
+        uri = f"notebooks/{path.name}"
+        files.append(File(uri, str(EXAMPLES), config["site_dir"], config["use_directory_urls"]))
+    return files

@@ -25,8 +25,16 @@ _MIME = {"svg": "image/svg+xml", "png": "image/png"}
 _STYLE = (
     "<style>.zoo-display table{border-collapse:collapse;font-size:0.9em;margin:0.3em 0}"
     ".zoo-display td,.zoo-display th{padding:0.15em 0.6em;border-bottom:1px solid #ddd;"
-    "text-align:left}</style>"
+    "text-align:left}.zoo-display td.fail{color:#a40e26;background:#fde8eb;font-weight:bold}"
+    "</style>"
 )
+#: a cell ending in this mark is a failed check: drawn in red
+FAIL_MARK = "\N{BALLOT X}"
+
+
+def _td(cell: object) -> str:
+    text = html.escape(str(cell))
+    return f'<td class="fail">{text}</td>' if text.endswith(FAIL_MARK) else f"<td>{text}</td>"
 
 
 def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
@@ -49,12 +57,13 @@ def img(data: bytes, fmt: str, alt: str) -> str:
 
 
 def table(rows: Iterable[Sequence[object]], head: Sequence[str] | None = None) -> str:
-    """An HTML table of ``rows`` (cells as text, escaped), with an optional heading row."""
+    """An HTML table of ``rows`` (cells as text, escaped), with an optional heading row; a
+    cell ending in :data:`FAIL_MARK` is marked ``class="fail"``."""
     parts = ["<table>"]
     if head is not None:
         parts.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>")
     for row in rows:
-        parts.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>")
+        parts.append("<tr>" + "".join(_td(c) for c in row) + "</tr>")
     parts.append("</table>")
     return "\n".join(parts)
 

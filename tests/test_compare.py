@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -67,7 +68,12 @@ def _table_rows(stdout: str) -> dict[str, list[str]]:
     for line in lines[2:]:
         if not line.strip():
             break
-        cells = line.split()
+        cells: list[str] = []
+        for token in line.split():  # a failed check's mark follows its value after a space
+            if token == report.FAIL.strip():
+                cells[-1] += report.FAIL
+            else:
+                cells.append(token)
         rows[cells[0]] = cells
     return rows
 
@@ -83,6 +89,12 @@ def test_printed_table_numbers_equal_results_json(run):
         if row["guide"]:  # "svi (map)" is one cell
             cells = cells[:6] + [" ".join(cells[6:8])] + cells[8:]
         shown = dict(zip(keys, cells, strict=True))
+        marked = {k for k, v in shown.items() if v.endswith(report.FAIL)}
+        shown = {k: v.removesuffix(report.FAIL) for k, v in shown.items()}
+        failed = set(row["diagnostics_failed"])
+        assert bool(marked) == bool(failed) == (not row["diagnostics_pass"]), row["family"]
+        assert ("khat" in failed or "ebfmi" in failed) == ("ebfmi_or_khat" in marked)
+        assert ("rhat" in failed) == ("rhat_max" in marked)
         for key in ("params", "local_markov", "ess_bulk_min", "ess_tail_min", "divergences"):
             assert shown[key] == ("-" if row[key] is None else str(row[key])), key
         for key in ("log10_ratio", "dsep_marginal", "dsep_given", "rhat_max", "nats_per_item"):
@@ -94,6 +106,9 @@ def test_printed_table_numbers_equal_results_json(run):
         assert shown["method"].split()[0] == row["method"]
         assert float(shown["seconds"]) == round(timings[row["family"]]["total"], 1)
     assert "why each method:" in run["stdout"]
+    assert (report.FAIL_LEGEND in run["stdout"]) == any(
+        r["diagnostics_failed"] for r in results["rows"]
+    )
 
 
 class _Links(HTMLParser):
@@ -117,6 +132,9 @@ def test_html_parses_and_links_only_existing_files(run):
         assert (run["out"] / link).is_file(), link
     for name in ("frontier.png", "learning.png", "samples.png", "results.json"):
         assert name in parser.links
+    page = (run["out"] / "index.html").read_text(encoding="utf-8")
+    marks = sum(line.count(report.FAIL) for line in run["stdout"].splitlines()[2:])
+    assert page.count('<td class="fail">') == marks > 0  # the quick budget fails some checks
 
 
 def test_every_figure_exists(run):
@@ -214,3 +232,30 @@ def test_unwritable_out_is_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not a folder" in err
     assert Path(blocker).read_text() == "x"
+
+
+def _needs_chromium():
+    from browser import chromium
+
+    if chromium() is None:  # CI installs it (make test): there the test always runs
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: make test installs it")
+        pytest.skip("no Chromium here; make test installs it")
+
+
+def test_report_in_a_browser_loads_every_image(run):
+    from browser import open_page
+
+    _needs_chromium()
+    broken, count, shot = open_page(run["out"] / "index.html", "compare-index.png")
+    assert count >= 3 * len(FAMILY_ROWS) and broken == []
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 50_000
+
+
+def test_the_browser_check_sees_a_broken_image(tmp_path):
+    from browser import open_page
+
+    _needs_chromium()
+    (tmp_path / "page.html").write_text('<img src="missing.png"><img src="data:,">')
+    broken, count, _ = open_page(tmp_path / "page.html", "broken-control.png")
+    assert count == 2 and broken == ["missing.png", "data:,"]

@@ -71,7 +71,8 @@ def test_fit_cards_mark_each_check():
     assert short(card).startswith("<FitCard 'bayesnet': nuts, ")
     page = card._repr_html_()
     assert "<th>check</th>" in page and IMAGE.search(page)
-    marks = re.findall(r"<td>([✓✗])</td></tr>", page)
+    marks = re.findall(r"<td(?: class=\"fail\")?>([✓✗])</td></tr>", page)
+    assert page.count('<td class="fail">✗</td>') == marks.count("✗") > 0  # drawn in red
     assert len(marks) == len(card.diagnostics.checks)
     assert marks == ["✓" if c.passed else "✗" for c in card.diagnostics.checks.values()]
     program = ProgramFitCard.from_json(golden("fit_program_eight_schools_nuts.json"))
@@ -107,6 +108,23 @@ def test_claims_report():
     assert "✗" in page and "<th>adjusted</th>" in page and "<td>x1</td>" in page
 
 
+def test_zoo_check_result():
+    from zoo.claims_data import check_data
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    x0 = (y ^ (rng.random(400) < 0.1)).astype(int)
+    x1 = (x0 ^ (rng.random(400) < 0.1)).astype(int)  # depends on x0 beyond y
+    dag = DAG(["y", "x0", "x1"], [("y", "x0"), ("y", "x1")], name="nb")
+    report = check_data({"y": y, "x0": x0, "x1": x1}, dag, source="toy")
+    assert short(report) == f"<DataClaims 'nb' on toy: {report.statement_share:.1%} contradicted>"
+    page = report._repr_html_()
+    assert "nb on toy: ✗ claims contradicted" in page and "<th>p (Holm)</th>" in page
+    assert "<td>x1 ⟂ x0 | y</td>" in page or "<td>x0 ⟂ x1 | y</td>" in page
+    fine = check_data({"y": y, "x0": x0, "x1": rng.integers(0, 2, 400)}, dag, source="toy")
+    assert "✓ no claim contradicted" in fine._repr_html_()
+
+
 def test_display_loads_no_jax_and_graphs_no_matplotlib_until_drawn():
     code = (
         "import sys, graphs\n"
@@ -117,3 +135,12 @@ def test_display_loads_no_jax_and_graphs_no_matplotlib_until_drawn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False", "[]"]
+
+
+def test_a_dataset_is_short_in_a_terminal_and_drawn_in_a_notebook():
+    from zoo.data import digits_split
+
+    train, _ = digits_split()
+    assert short(train) == "<Dataset 'digits': 1,437 items x 64 variables, labels with 10 classes>"
+    page = train._repr_html_()
+    assert "<td>1,437</td>" in page and "<td>10 classes</td>" in page and IMAGE.search(page)

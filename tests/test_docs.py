@@ -166,3 +166,70 @@ def test_every_figure_says_how_it_was_made():
 def test_docs_examples_run(page):
     result = doctest.testfile(str(DOCS / page), module_relative=False, verbose=False)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {page}"
+
+
+def _without_quotes(html: str) -> str:
+    """``html`` less its admonitions: the quoted docstrings keep their own code blocks."""
+    while (start := html.find('<div class="admonition')) != -1:
+        depth, pos = 0, start
+        for tag in re.finditer(r"<(/?)div\b", html[start:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                pos = html.find(">", start + tag.end()) + 1
+                break
+        else:
+            raise AssertionError("an admonition's <div> is never closed")
+        html = html[:start] + html[pos:]
+    return html
+
+
+def test_factorisations_render_as_maths(site):
+    pages = sorted(
+        p.relative_to(DOCS).with_suffix(".html").as_posix()
+        for folder in ("families", "concepts")
+        for p in (DOCS / folder).glob("*.md")
+        if re.search(r"^## Factorisation$", p.read_text(encoding="utf-8"), re.MULTILINE)
+    )
+    assert len(pages) >= 13, pages  # every family page but the overview has one
+    for name in pages:
+        html = _page(site, name)
+        section = re.search(r'<h2 id="factorisation".*?(?=<h2 |\Z)', html, re.DOTALL)
+        assert section, f"{name}: no Factorisation section in the HTML"
+        body = _without_quotes(section.group(0))
+        assert re.search(r'<math [^>]*display="block"', body), f"{name}: no display formula"
+        assert "<pre" not in body, f"{name}: a code block under Factorisation"
+
+
+def test_no_page_keeps_unrendered_maths(site):
+    for page in sorted(site.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        for raw in ("$$", "\\(", "\\[", 'class="arithmatex"'):
+            assert raw not in html, f"{page.relative_to(site)}: {raw} left unrendered"
+
+
+def test_maths_renderer_refuses_what_it_cannot_draw():
+    pytest.importorskip("latex2mathml")
+    from mkdocs.exceptions import PluginError
+
+    spec = importlib.util.spec_from_file_location("docs_maths", DOCS / "_render" / "maths.py")
+    maths = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maths)
+    ok = maths.render(r'<div class="arithmatex">\[\begin{align*} a &amp;= b \end{align*}\]</div>')
+    assert ok.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+    assert "<mtable" in ok
+    # a command latex2mathml lacks, an environment it lacks, a typo: it passes them as text
+    for tex in (r"\big\lvert x \big\rvert", r"\begin{aligned} a &amp;= b \end{aligned}", r"\foo"):
+        with pytest.raises(PluginError, match="maths on p.md"):
+            maths.render(f'<span class="arithmatex">\\({tex}\\)</span>', "p.md")
+
+
+def test_notebooks_are_pages_with_their_outputs_and_maths(site):
+    for name in (
+        "01-explosion-and-structures",
+        "02-fit-diagnose-compare",
+        "03-your-own-program",
+    ):
+        html = _page(site, f"notebooks/{name}.html")
+        assert html.count("data:image/png;base64,") >= 2, name  # saved outputs shown
+        assert "mathjax" not in html.lower(), name  # maths as MathML, no script
+    assert "<math" in _page(site, "notebooks/01-explosion-and-structures.html")

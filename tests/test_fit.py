@@ -192,3 +192,23 @@ def test_a_bound_program_is_a_target_of_fit():
         fit(bound, method="exact")
     with pytest.raises(ValueError, match="carries its data"):
         fit(bound, Dataset(np.zeros((2, 1), int), ("a",), (2,)))
+
+
+def test_rank_plot_shows_the_worst_rhat_elements_by_readable_name():
+    from zoo.figures import rank_figure, worst_rhat_series
+
+    rng = np.random.default_rng(1)
+    theta = rng.uniform(0.3, 0.7, (2, 200, 5))
+    theta[0, :, 3] += 0.2  # x2 | x1=0 stuck apart between chains: the worst R-hat
+    theta[0, :, 1] += 0.05  # x1 | x0=0 a little apart: second worst
+    model = make_model("markov-chain", n=3)
+    data = Dataset(np.array([[0, 1, 0], [1, 0, 1]]), ("x0", "x1", "x2"), (2, 2, 2))
+    result = FitResult(model, "nuts", _fake({"theta": theta}).idata, {}, {"seed": 0}, data)
+    names = list(worst_rhat_series(result.idata["posterior"], model, 2))
+    assert names[0].startswith("P(x2=1 | x1=0)  R-hat ")
+    assert names[1].startswith("P(x1=1 | x0=0)  R-hat ")
+    assert model.element_label("theta", 0) == "P(x0=1)"
+    assert len(rank_figure(result).axes) == 4
+    nb = make_model("naive-bayes", n=3)  # its class prior is the 10-state Dirichlet site
+    assert nb.element_label("probs10", 7) == "P(y=7)"
+    assert nb.element_label("theta", 1) == "P(x0=1 | y=1)"

@@ -91,6 +91,7 @@ ROW_KEYS = (
     "claims_contradicted",
     "claims_note",
     "diagnostics_pass",
+    "diagnostics_failed",
 )
 #: decimals kept per number: the table prints exactly these
 DECIMALS = {

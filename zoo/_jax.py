@@ -62,6 +62,16 @@ def setup(
         folder = _cache_folder(cache)
         _state.update(done=True, cache=folder)
         _persistent_cache(folder)
+    _quiet_tqdm_auto()
+
+
+def _quiet_tqdm_auto() -> None:
+    # NumPyro imports tqdm.auto, which in a notebook kernel without ipywidgets warns that it
+    # cannot draw widgets; the zoo draws its own bars (zoo.progress), so the warning says
+    # nothing to its users. Imported once here, quietly, it stays imported.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import tqdm.auto  # noqa: F401
 
 
 def ensure() -> None:

@@ -64,6 +64,7 @@ __all__ = [
     "check_data",
     "claims_cells",
     "format_data_claims",
+    "most_contradicted",
 ]
 
 #: items per degree of freedom a G-test needs before its chi-square p-value is trusted
@@ -90,6 +91,16 @@ class DataClaims:
     columns: tuple[str, ...]  # DAG nodes with a data column, in DAG order
     total_statements: int
     total_claims: int
+
+    def __repr__(self) -> str:
+        shown = self.statement_share
+        share = "none tested" if shown is None else f"{shown:.1%} contradicted"
+        return f"<DataClaims {self.dag!r} on {self.source or 'data'}: {share}>"
+
+    def _repr_html_(self) -> str:
+        from .display import data_claims_html
+
+        return data_claims_html(self)
 
     def count(self, status: str) -> int:
         """Statements with ``status``."""
@@ -255,6 +266,17 @@ def check_data(
     )
 
 
+def most_contradicted(report: DataClaims) -> list[ClaimTest]:
+    """The contradicted tests, worst first; a pair claimed both ways (x ⟂ y, y ⟂ x) once."""
+    bad, seen = [], set()
+    for t in report.worst():
+        pair = (frozenset((t.node, t.other)), t.given)
+        if t.contradicted and pair not in seen:
+            seen.add(pair)
+            bad.append(t)
+    return bad
+
+
 def format_data_claims(report: DataClaims, limit: int = 15) -> str:
     """A terminal table: the counts, the most contradicted claims (up to ``limit``) with
     p-values and effects, then the untestable statements counted with their first reason."""
@@ -273,12 +295,7 @@ def format_data_claims(report: DataClaims, limit: int = 15) -> str:
     ]
     if report.note:
         lines.append(f"  note: {report.note}")
-    bad, seen = [], set()
-    for t in report.worst():  # a pair claimed both ways (x ⟂ y, y ⟂ x) is shown once
-        pair = (frozenset((t.node, t.other)), t.given)
-        if t.contradicted and pair not in seen:
-            seen.add(pair)
-            bad.append(t)
+    bad = most_contradicted(report)
     if bad:
         lines += ["", "most contradicted claims (a pair claimed both ways shown once):"]
         cells = [["claim", "test", "p", "p (Holm)", "effect (nats)"]]

@@ -342,6 +342,7 @@ def _row(
         "nats_per_item": score["nats_per_item"],
         "bits_per_dim": score["bits_per_dim"],
         "diagnostics_pass": bool(diag["pass"]),
+        "diagnostics_failed": sorted(k for k, c in diag["checks"].items() if not c["pass"]),
     }
     for key, decimals in DECIMALS.items():
         if key in row:  # the claims cells are added, already rounded, by compare()

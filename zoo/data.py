@@ -92,6 +92,17 @@ class Dataset:
             y = _as_codes(y[:, None], ("y",), (self.label_card,), self.source, self.rows)[:, 0]
             object.__setattr__(self, "y", y)
 
+    def __repr__(self) -> str:
+        labels = f", labels with {self.label_card} classes" if self.y is not None else ""
+        return (
+            f"<Dataset {self.source!r}: {self.n_items:,} items x {self.n_vars} variables{labels}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .display import dataset_html
+
+        return dataset_html(self)
+
     @property
     def n_items(self) -> int:
         """Number of items (rows of ``x``)."""

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
     from .cards import JSON, FitCard, ProgramFitCard, StructureCard
     from .claims import ClaimsReport
+    from .claims_data import DataClaims
     from .compare import CompareResult
+    from .data import Dataset
 
 
 class CardDisplay:
@@ -216,11 +218,55 @@ def claims_html(report: ClaimsReport) -> str:
     return block(f"claims: {mark}", *parts)
 
 
+def dataset_html(data: Dataset) -> str:
+    """A data set as HTML: its sizes and, for images, its first items drawn."""
+    rows = [
+        ("items", f"{data.n_items:,}"),
+        ("variables", f"{data.n_vars} (states {', '.join(map(str, sorted(set(data.cards))))})"),
+        ("labels", f"{data.label_card} classes" if data.y is not None else "none"),
+    ]
+    parts = [table(rows)]
+    if data.shape is not None and data.n_items:
+        from .figures import samples_figure
+
+        fig = samples_figure(data.x[:16], data.shape, f"the first {min(16, data.n_items)} items")
+        parts.append(img(figure_bytes(fig, "png"), "png", "items"))
+    return block(f"data: {data.source}", *parts)
+
+
+def data_claims_html(report: DataClaims) -> str:
+    """``zoo check``'s result as HTML: the counts, then the most contradicted claims."""
+    from .claims_data import format_data_claims, most_contradicted
+
+    text = format_data_claims(report, limit=0).splitlines()
+    summary = [line.strip() for line in text[:4] if line.strip()]
+    bad = most_contradicted(report)
+    rows = [
+        (
+            f"{t.node} ⟂ {t.other}" + (f" | {', '.join(t.given)}" if t.given else ""),
+            t.test.method,
+            _num(t.p_value),
+            _num(t.p_adjusted),
+            _num(t.test.effect),
+        )
+        for t in bad[:CLAIMS_SHOWN]
+    ]
+    parts = ["<p>" + "<br>".join(html.escape(line) for line in summary) + "</p>"]
+    if rows:
+        parts.append(table(rows, ("claim", "test", "p", "p (Holm)", "effect (nats)")))
+    if len(bad) > CLAIMS_SHOWN:
+        parts.append(f"<p>... and {len(bad) - CLAIMS_SHOWN} more</p>")
+    mark = "✗ claims contradicted" if bad else "✓ no claim contradicted"
+    return block(f"{report.dag} on {report.source or 'data'}: {mark}", *parts)
+
+
 __all__ = [
     "CLAIMS_SHOWN",
     "POSTERIOR_SHOWN",
     "claims_html",
     "compare_html",
+    "data_claims_html",
+    "dataset_html",
     "dag_of",
     "fit_html",
     "program_html",

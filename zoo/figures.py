@@ -44,30 +44,47 @@ def samples_figure(items: np.ndarray, shape: tuple[int, int], title: str = "") -
 
 
 def rank_figure(result: FitResult, max_vars: int = RANK_VARIABLES) -> Figure:
-    """ArviZ rank plots of the first ``max_vars`` parameter elements (or, for families whose
-    labels can swap, of their permutation-invariant quantities)."""
+    """ArviZ rank plots of the ``max_vars`` parameter elements with the worst R-hat (or, for
+    families whose labels can swap, of their permutation-invariant quantities), each under
+    a readable name where the model gives one (``P(x10=1 | x9=0)``, not ``theta[37]``)."""
     from ._az import az
 
     post = result.idata["posterior"]
     chains = post.sizes["chain"]
-    series: dict[str, np.ndarray] = {}
     inv = result.invariants()
     if inv is not None:
-        for k, v in inv.items():
-            series[k] = np.asarray(v).reshape(chains, -1)
+        series = {k: np.asarray(v).reshape(chains, -1) for k, v in inv.items()}
     else:
-        for name, var in post.data_vars.items():
-            flat = var.values.reshape(chains, var.shape[1], -1)
-            for j in range(min(flat.shape[2], max_vars - len(series))):
-                series[f"{name}[{j}]"] = flat[:, :, j]
-            if len(series) >= max_vars:
-                break
+        series = worst_rhat_series(post, result.model, max_vars)
     fig = _figure(6.0, 1.6 * len(series) + 0.6)
     axes = np.atleast_1d(fig.subplots(len(series), 1, squeeze=False).ravel())
     az.plot_rank(az.convert_to_dataset(series), ax=axes, show=False)
-    fig.suptitle(f"rank plots ({chains} chains): uniform bars mean the chains agree")
+    which = "" if inv is not None else f", the {len(series)} parameters with the worst R-hat"
+    fig.suptitle(f"rank plots ({chains} chains{which}): uniform bars mean the chains agree")
     fig.tight_layout()
     return fig
+
+
+def worst_rhat_series(post: Any, model: Any, k: int) -> dict[str, np.ndarray]:
+    """``(chains, draws)`` series of the ``k`` scalar elements of ``post`` with the largest
+    R-hat (NaN counts as worst), worst first, keyed by the model's name for each element."""
+    from ._az import az
+
+    chains = post.sizes["chain"]
+    rhat = az.rhat(post)
+    scored = []
+    for name in post.data_vars:
+        values = np.asarray(rhat[name].values, dtype=float).ravel()
+        for j, r in enumerate(values):
+            scored.append((-np.inf if np.isnan(r) else -r, str(name), j))
+    scored.sort()
+    label = getattr(model, "element_label", None)
+    series = {}
+    for _, name, j in scored[:k]:
+        var = post[name].values.reshape(chains, post.sizes["draw"], -1)
+        key = (label(name, j) if label else None) or f"{name}[{j}]"
+        series[f"{key}  R-hat {float(rhat[name].values.ravel()[j]):.3f}"] = var[:, :, j]
+    return series
 
 
 def elbo_figure(elbo: np.ndarray | None, objective: str = "elbo") -> Figure:

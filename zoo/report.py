@@ -15,10 +15,12 @@ import json
 import os
 from pathlib import Path
 
+from graphs._display import FAIL_MARK
 from graphs.files import atomic_path
 
 from .cards import jsonable
 from .compare import DECIMALS, CompareResult
+from .diagnostics import EBFMI_MIN, ESS_PER_CHAIN, KHAT_MAX, RHAT_MAX
 
 #: (heading, row key) of the table, in order; "seconds" comes from the timings
 COLUMNS = (
@@ -41,7 +43,36 @@ COLUMNS = (
 )
 
 
+#: the checks each column shows; a failed check not listed marks the method cell
+_CHECKS_SHOWN = {
+    "rhat_max": ("rhat",),
+    "ess_bulk_min": ("ess_bulk",),
+    "ess_tail_min": ("ess_tail",),
+    "divergences": ("divergences",),
+    "ebfmi_or_khat": ("ebfmi", "khat"),
+}
+FAIL = " " + FAIL_MARK
+#: what the mark means, under the table and in the report
+FAIL_LEGEND = (
+    f"{FAIL.strip()} marks a failed diagnostic: R-hat >= {RHAT_MAX}, ESS < {ESS_PER_CHAIN} per "
+    f"chain, any divergence, E-BFMI < {EBFMI_MIN}, k-hat > {KHAT_MAX}; on the method, an "
+    "objective still moving or a family's own check"
+)
+
+
+def _failed(row: dict, key: str) -> bool:
+    failed = set(row.get("diagnostics_failed") or ())
+    if key == "method":
+        return bool(failed - {c for checks in _CHECKS_SHOWN.values() for c in checks})
+    return bool(failed & set(_CHECKS_SHOWN.get(key, ())))
+
+
 def _cell(row: dict, key: str, timings: dict | None) -> str:
+    text = _value(row, key, timings)
+    return text + FAIL if _failed(row, key) else text
+
+
+def _value(row: dict, key: str, timings: dict | None) -> str:
     if key == "seconds":
         total = (timings or {}).get(row["family"], {}).get("total")
         return "-" if total is None else f"{total:.1f}"
@@ -86,6 +117,8 @@ def format_table(rows: list[dict], timings: dict | None = None) -> str:
     """The comparison as a terminal table, then each row's reason for its method."""
     lines = aligned(table_cells(rows, timings))
     lines.append("")
+    if any(row.get("diagnostics_failed") for row in rows):
+        lines += [FAIL_LEGEND, ""]
     lines.append("why each method:")
     lines += [f"  {row['family']}: {row['method_reason']}" for row in rows]
     return "\n".join(lines)
@@ -130,11 +163,9 @@ def write_report(
 
 
 def _table_html(cells: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cells[0])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>\n" for r in cells[1:]
-    )
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>"
+    from graphs._display import table
+
+    return table(cells[1:], cells[0])
 
 
 def _img(name: str, alt: str) -> str:
@@ -147,6 +178,7 @@ body { font-family: sans-serif; margin: 2em; max-width: 80em; color: #222; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+td.fail { color: #a40e26; background: #fde8eb; font-weight: bold; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.3em 0; }
 .pair { display: flex; gap: 1em; flex-wrap: wrap; align-items: flex-start; }
 .pair img { max-width: 38em; }
@@ -177,6 +209,9 @@ def _html(result: CompareResult, figures: list[str]) -> str:
         "is testable, the reason under each family; zoo check FAMILY tests them one by one).</p>",
         "<h2>The table</h2>",
         _table_html(table_cells(result.rows, result.timings)),
+        f"<p>{esc(FAIL_LEGEND)}.</p>"
+        if any(r.get("diagnostics_failed") for r in result.rows)
+        else "",
     ]
     if result.sweep:
         parts.append(_sweep_html(result.sweep))

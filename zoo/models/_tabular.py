@@ -68,6 +68,22 @@ class TabularModel(Family, Conjugate, abstract=True):
     def param_count(self) -> int:
         return graphs.param_count(self.dag)
 
+    def element_label(self, site: str, index: int) -> str | None:
+        """What element ``index`` of the flattened ``site`` is, as a conditional probability
+        (``P(x10=1 | x9=0)``); ``None`` for a site that is not a CPD table."""
+        card = 2 if site == "theta" else next((c for c in self.cards if site_name(c) == site), None)
+        if card is None:
+            return None
+        row, state = (index, 1) if card == 2 else divmod(index, card)
+        for n in self.group_nodes[card]:
+            offset, configs = self._rows[n]
+            if offset <= row < offset + configs:
+                config, given = row - offset, []
+                for p, stride in zip(self.dag.parents(n), self._strides[n], strict=True):
+                    given.append(f"{p}={config // int(stride) % finite_card(self.dag, p)}")
+                return f"P({n}={state}" + (f" | {', '.join(given)})" if given else ")")
+        return None
+
     def param_sites(self) -> frozenset[str]:
         return frozenset(site_name(c) for c in self.cards)
 
