@@ -94,13 +94,19 @@ def test_compare_result_shows_the_report_table_and_the_frontier():
         assert f"<td>{row['family']}</td>" in page
 
 
-def test_claims_report():
+def _contradicted_naive_bayes():
+    """Columns where x1 depends on x0 beyond y, and the naive Bayes DAG that denies it."""
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
     x0 = (y ^ (rng.random(400) < 0.1)).astype(int)
-    x1 = (x0 ^ (rng.random(400) < 0.1)).astype(int)  # depends on x0 beyond y
+    x1 = (x0 ^ (rng.random(400) < 0.1)).astype(int)
     dag = DAG(["y", "x0", "x1"], [("y", "x0"), ("y", "x1")], name="nb")
-    report = check_claims({"y": y, "x0": x0, "x1": x1}, dag)
+    return {"y": y, "x0": x0, "x1": x1}, dag
+
+
+def test_claims_report():
+    columns, dag = _contradicted_naive_bayes()
+    report = check_claims(columns, dag)
     assert report.contradicted
     counts = f"{report.claimed} claimed, {len(report.contradicted)} contradicted"
     assert short(report) == f"<ClaimsReport: {counts} (holm, alpha 0.05)>"
@@ -111,17 +117,14 @@ def test_claims_report():
 def test_zoo_check_result():
     from zoo.claims_data import check_data
 
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 400)
-    x0 = (y ^ (rng.random(400) < 0.1)).astype(int)
-    x1 = (x0 ^ (rng.random(400) < 0.1)).astype(int)  # depends on x0 beyond y
-    dag = DAG(["y", "x0", "x1"], [("y", "x0"), ("y", "x1")], name="nb")
-    report = check_data({"y": y, "x0": x0, "x1": x1}, dag, source="toy")
+    columns, dag = _contradicted_naive_bayes()
+    report = check_data(columns, dag, source="toy")
     assert short(report) == f"<DataClaims 'nb' on toy: {report.statement_share:.1%} contradicted>"
     page = report._repr_html_()
     assert "nb on toy: ✗ claims contradicted" in page and "<th>p (Holm)</th>" in page
     assert "<td>x1 ⟂ x0 | y</td>" in page or "<td>x0 ⟂ x1 | y</td>" in page
-    fine = check_data({"y": y, "x0": x0, "x1": rng.integers(0, 2, 400)}, dag, source="toy")
+    independent = np.random.default_rng(1).integers(0, 2, 400)
+    fine = check_data({**columns, "x1": independent}, dag, source="toy")
     assert "✓ no claim contradicted" in fine._repr_html_()
 
 
