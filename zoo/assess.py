@@ -139,11 +139,17 @@ def _label_scores(model: Family, result: FitResult, test: Dataset) -> dict[str, 
     """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
     import jax.numpy as jnp
 
-    from .evaluate import predictive_per_item
+    from .evaluate import exact_applies, per_item_predictive
+    from .models import ExactPredictive
 
     draws = result.draws()
-    log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
-    out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
+    if exact_applies(result):
+        assert isinstance(model, ExactPredictive) and result.data is not None
+        joint = model.exact_log_predictive(result.data, test, joint=True)
+        out = {"nats_per_item_joint": -float(joint.mean())}
+    else:  # labels observed: log p(x, y)
+        per_item = per_item_predictive(model.log_likelihood, draws, test)
+        out = {"nats_per_item_joint": -float(jnp.mean(per_item))}
     from .models import Classifier
 
     if isinstance(model, Classifier):

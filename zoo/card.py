@@ -216,7 +216,9 @@ def _fit_text(card: dict) -> str:
     if "elpd_loo" in lo:
         share = lo.get("khat_over_0.7")
         lines += [
-            "PSIS-LOO (training items)",
+            "exact LOO (closed form, training items)"
+            if lo.get("exact")
+            else "PSIS-LOO (training items)",
             f"  elpd_loo {_num(lo['elpd_loo'])} ± {_num(lo['se'])}, p_loo {_num(lo['p_loo'])}, "
             f"k-hat > 0.7 for {_num(100 * share if share is not None else None, 3)}% of items",
         ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._data_source import KINDS, SPLITS, DataSource, FitData
+from ._score_cards import Heldout, Loo
 from .display import CardDisplay
 
 if TYPE_CHECKING:
@@ -210,77 +211,6 @@ class Diagnostics:
         values.update({k: d[k] for k in keys[end:] if k not in DIAGNOSTIC_KEYS})
         checks = {k: Check.from_json(c) for k, c in d["checks"].items()}
         return cls(values, checks, d["pass"], list(d.get("warnings", [])))
-
-
-@dataclass(frozen=True)
-class Heldout:
-    """The held-out score: nats per item of log p(x), bits per dimension, the item count
-    and, for a model with a label, nats per item of log p(x, label) and the accuracy;
-    ``details``: what a trained family adds (a bound's convergence, an interval)."""
-
-    nats_per_item: float | None
-    bits_per_dim: float | None
-    items: int
-    nats_per_item_joint: float | None = None
-    accuracy: float | None = None
-    details: dict | None = None
-
-    def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        out = {
-            "nats_per_item": self.nats_per_item,
-            "bits_per_dim": self.bits_per_dim,
-            "items": self.items,
-        }
-        for key in ("nats_per_item_joint", "accuracy", "details"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
-
-    @classmethod
-    def from_json(cls, d: JSON) -> Heldout:
-        """The record of a JSON dict that :meth:`to_json` wrote."""
-        return cls(**d)
-
-
-@dataclass(frozen=True)
-class Loo:
-    """PSIS-LOO on the training items, or the ``error`` that stopped it. A family fit
-    reports the share of items with k-hat > 0.7 (``khat_share``, JSON ``khat_over_0.7``); a
-    program fit the largest k-hat and the count over 0.7 (``pareto_k_over``)."""
-
-    elpd_loo: float | None = None
-    se: float | None = None
-    p_loo: float | None = None
-    pareto_k_max: float | None = None
-    pareto_k_over: int | None = None
-    khat_share: float | None = None
-    error: str | None = None
-
-    def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        if self.error is not None:
-            return {"error": self.error}
-        out = {"elpd_loo": self.elpd_loo, "se": self.se, "p_loo": self.p_loo}
-        if self.pareto_k_over is not None:
-            out.update({"pareto_k_max": self.pareto_k_max, "pareto_k_over_0.7": self.pareto_k_over})
-        if self.khat_share is not None:
-            out["khat_over_0.7"] = self.khat_share
-        return out
-
-    @classmethod
-    def from_json(cls, d: JSON) -> Loo:
-        """The record of a JSON dict that :meth:`to_json` wrote."""
-        if "error" in d:
-            return cls(error=d["error"])
-        return cls(
-            d.get("elpd_loo"),
-            d.get("se"),
-            d.get("p_loo"),
-            d.get("pareto_k_max"),
-            d.get("pareto_k_over_0.7"),
-            d.get("khat_over_0.7"),
-        )
 
 
 @dataclass(frozen=True, repr=False)
