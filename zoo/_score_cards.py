@@ -31,7 +31,7 @@ class Heldout:
             "bits_per_dim": self.bits_per_dim,
             "items": self.items,
         }
-        for key in ("nats_per_item_joint", "accuracy", "details", "exact"):
+        for key in ("exact", "nats_per_item_joint", "accuracy", "details"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
