@@ -61,6 +61,21 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
     return math.prod(card[n] for n in nodes) - 1
 
 
+def full_joint_formula(dag: DAG, nodes: Iterable[str] | None = None) -> str:
+    """:func:`full_joint_count` as a formula, ``"2^784 - 1"`` (``"2^63 * 10 - 1"``): what a
+    card shows where the number itself has too many digits to print."""
+    if nodes is None:
+        nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
+    nodes = list(nodes)
+    dag.check_nodes(nodes)
+    card = _finite_cards(dag, nodes)
+    powers: dict[int, int] = {}
+    for n in nodes:
+        powers[card[n]] = powers.get(card[n], 0) + 1
+    factors = [f"{c}^{k}" if k > 1 else str(c) for c, k in sorted(powers.items())]
+    return f"{' * '.join(factors) or '1'} - 1"
+
+
 def log10(count: int) -> float:
     """``log10`` of an exact count of any size (``-inf`` for zero)."""
     if count < 0:

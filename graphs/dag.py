@@ -197,8 +197,10 @@ class DAG:
                 raise GraphError(f"node names must be unique: {var.name!r} appears twice")
             vars_[var.name] = var
         graph: nx.DiGraph[str] = nx.DiGraph()
-        for n, var in vars_.items():
-            graph.add_node(n, card=var.card, role=var.role, pos=var.pos)
+        graph.add_nodes_from(
+            (n, {"card": var.card, "role": var.role, "pos": var.pos}) for n, var in vars_.items()
+        )
+        checked = []
         for edge in edges:
             if len(edge) != 2:
                 raise GraphError(f"an edge is a (parent, child) pair, got {edge!r}")
@@ -208,7 +210,8 @@ class DAG:
                     raise GraphError(f"edge {u!r} -> {v!r} names unknown node {end!r}")
             if u == v:
                 raise GraphError(f"self-loop on node {u!r}: a DAG has no cycles")
-            graph.add_edge(u, v)
+            checked.append((u, v))
+        graph.add_edges_from(checked)
         if not nx.is_directed_acyclic_graph(graph):
             cycle = [u for u, _ in nx.find_cycle(graph)]
             path = " -> ".join(map(repr, [*cycle, cycle[0]]))
@@ -216,8 +219,10 @@ class DAG:
         self._vars = vars_
         self._index = {n: i for i, n in enumerate(vars_)}
         self._graph: nx.DiGraph[str] = nx.freeze(graph)
+        by_index = self._index.__getitem__
         self._parents = {
-            n: tuple(sorted(graph.predecessors(n), key=self._index.__getitem__)) for n in vars_
+            n: tuple(sorted(ps, key=by_index)) if len(ps) > 1 else tuple(ps)
+            for n, ps in graph.pred.items()
         }
         self._name = str(name)
         self._plates = self._check_plates(plates)
@@ -277,8 +282,11 @@ class DAG:
 
     def variable(self, node: str) -> Variable:
         """The :class:`Variable` of ``node``; ``ValueError`` for an unknown node."""
-        self.check_nodes([node])
-        return self._vars[node]
+        var = self._vars.get(node) if isinstance(node, str) else None
+        if var is None:
+            self.check_nodes([node])  # raises, naming it
+        assert var is not None
+        return var
 
     def card(self, node: str) -> int | None:
         """Number of states, or ``None`` when ``node`` has no finite set of states."""
@@ -290,8 +298,11 @@ class DAG:
 
     def parents(self, node: str) -> tuple[str, ...]:
         """The parents of ``node``, in node order."""
-        self.check_nodes([node])
-        return self._parents[node]
+        parents = self._parents.get(node) if isinstance(node, str) else None
+        if parents is None:
+            self.check_nodes([node])  # raises, naming it
+        assert parents is not None
+        return parents
 
     def children(self, node: str) -> tuple[str, ...]:
         """The children of ``node``, in node order."""
@@ -340,8 +351,14 @@ class DAG:
     def topological_order(self) -> tuple[str, ...]:
         """A topological order that breaks ties by node order (deterministic)."""
         if "topo" not in self._cache:
-            key = self._index.__getitem__
-            self._cache["topo"] = tuple(nx.lexicographical_topological_sort(self._graph, key=key))
+            index = self._index
+            if all(index[p] < index[c] for c, ps in self._parents.items() for p in ps):
+                # node order is topological, and then it is the tie-broken order itself
+                self._cache["topo"] = tuple(self._vars)
+            else:
+                key = index.__getitem__
+                order = nx.lexicographical_topological_sort(self._graph, key=key)
+                self._cache["topo"] = tuple(order)
         return self._cache["topo"]
 
     def with_role(self, role: str) -> tuple[str, ...]:

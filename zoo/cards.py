@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ._data_source import KINDS, SPLITS, DataSource, FitData
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 #: a card's JSON object, key for key
 JSON = dict[str, Any]
+
+#: the most digits of the full joint's count a card prints (else its formula)
+FULL_JOINT_DIGITS = 4000
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -100,15 +104,21 @@ class StructureCard(CardDisplay):
     edges: list[list[str]]
     params: JSON
     independence: JSON
+    #: for a DAG over 2,000 nodes: the counts (``nodes``, ``edges``, ``roles``) and
+    #: how many of each ``nodes`` and ``edges`` list (``shown``); None when they list all
+    listed: JSON | None = None
 
     @classmethod
     def of(cls, spec: FamilySpec, dag: DAG, options: JSON | None = None) -> StructureCard:
         """The card of ``dag`` built by family ``spec`` with ``options`` (graphs only)."""
         import graphs
+        from graphs._summary_large import EXACT_NODES, SHOWN  # where graphs cuts its lists
 
         options = {k: v for k, v in (options or {}).items() if v is not None}
         model = spec.count(dag, **options)
-        full = graphs.full_joint_count(dag)
+        full_count = graphs.full_joint_count(dag)
+        # too many digits to print (Python refuses beyond 4,300): the formula instead
+        full = full_count if full_count < 10**FULL_JOINT_DIGITS else graphs.full_joint_formula(dag)
         params = {
             "model": model,
             "conditional": spec.conditional(**options),
@@ -120,14 +130,28 @@ class StructureCard(CardDisplay):
             "full_joint": full,
             "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
             "log10_model": graphs.log10(model),
-            "log10_full_joint": graphs.log10(full),
-            "log10_ratio": graphs.log10(full) - graphs.log10(model),
+            "log10_full_joint": graphs.log10(full_count),
+            "log10_ratio": graphs.log10(full_count) - graphs.log10(model),
         }
         if spec.amortisation is not None:  # fitted beside the model, so counted apart
             params["amortisation"] = spec.amortisation(dag, **options)
+        variables, listed = dag.variables, None
+        edges = (
+            (p, child) for child in dag.nodes for p in dag.parents(child)
+        )  # the order of dag.edges, lazily
+        if len(variables) > EXACT_NODES:
+            over = params["full_joint_over"]
+            params["full_joint_over"] = over[:SHOWN]
+            params["full_joint_over_count"] = len(over)
+            roles: dict[str, int] = {}
+            for v in variables:
+                roles[v.role] = roles.get(v.role, 0) + 1
+            count = sum(len(dag.parents(n)) for n in dag.nodes)
+            listed = {"nodes": len(variables), "edges": count, "roles": roles, "shown": SHOWN}
+            variables = variables[:SHOWN]
         nodes = [
             {"name": v.name, "card": v.card, "role": v.role, "pos": list(v.pos) if v.pos else None}
-            for v in dag.variables
+            for v in variables
         ]
         return cls(
             name=spec.name,
@@ -136,19 +160,23 @@ class StructureCard(CardDisplay):
             factorisation=spec.factorisation,
             options=options,
             nodes=nodes,
-            edges=[list(e) for e in dag.edges],
+            edges=[list(e) for e in (islice(edges, SHOWN) if listed else edges)],
             params=params,
             independence=graphs.independence_summary(dag),
+            listed=listed,
         )
 
     def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
+        """This record as its JSON dict (``listed`` only when the lists are cut short)."""
+        out = {k: getattr(self, k) for k in _STRUCTURE_KEYS}
+        if out["listed"] is None:
+            del out["listed"]
+        return out
 
     @classmethod
     def from_json(cls, d: JSON) -> StructureCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
-        return cls(**{k: d[k] for k in _STRUCTURE_KEYS})
+        return cls(**{k: d[k] for k in _STRUCTURE_KEYS if k in d})
 
 
 _STRUCTURE_KEYS = tuple(StructureCard.__dataclass_fields__)
