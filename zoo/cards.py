@@ -119,7 +119,8 @@ class StructureCard(CardDisplay):
         full_count = graphs.full_joint_count(dag)
         # too many digits to print (Python refuses beyond 4,300): the formula instead
         full = full_count if full_count < 10**FULL_JOINT_DIGITS else graphs.full_joint_formula(dag)
-        params = {
+        over = [n for n in dag.nodes if dag.role(n) in ("observed", "label")]
+        params: JSON = {
             "model": model,
             "conditional": spec.conditional(**options),
             "formula": spec.formula,
@@ -128,7 +129,7 @@ class StructureCard(CardDisplay):
                 graphs.param_count(dag) if all(v.card is not None for v in dag.variables) else None
             ),
             "full_joint": full,
-            "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
+            "full_joint_over": over,
             "log10_model": graphs.log10(model),
             "log10_full_joint": graphs.log10(full_count),
             "log10_ratio": graphs.log10(full_count) - graphs.log10(model),
@@ -140,7 +141,6 @@ class StructureCard(CardDisplay):
             (p, child) for child in dag.nodes for p in dag.parents(child)
         )  # the order of dag.edges, lazily
         if len(variables) > EXACT_NODES:
-            over = params["full_joint_over"]
             params["full_joint_over"] = over[:SHOWN]
             params["full_joint_over_count"] = len(over)
             roles: dict[str, int] = {}
