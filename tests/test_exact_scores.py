@@ -125,3 +125,13 @@ def test_the_pointwise_group_is_kept_only_while_small(chain, monkeypatch):
     with pytest.raises(ValueError, match="kept no pointwise log-likelihood"):
         ev.loo(svi)
     assert "exact" not in ev.heldout(svi, test)
+
+
+def test_accuracy_over_chunks_of_items_equals_accuracy_at_once(labelled, monkeypatch):
+    from zoo.assess import _accuracy
+
+    model, data = labelled
+    draws = model.prior_draws(jax.random.PRNGKey(0), 20)
+    whole = model.accuracy(draws, data)
+    monkeypatch.setattr(ev, "CHUNK_VALUES", 20 * 7)  # 7 items per chunk
+    assert _accuracy(model, draws, data) == whole

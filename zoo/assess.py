@@ -16,7 +16,7 @@ from .errors import ZooError
 if TYPE_CHECKING:
     from .data import Dataset
     from .fit import FitResult
-    from .models import Family, FamilySpec
+    from .models import Classifier, Family, FamilySpec
     from .programs import BoundProgram
 
 
@@ -153,8 +153,22 @@ def _label_scores(model: Family, result: FitResult, test: Dataset) -> dict[str, 
     from .models import Classifier
 
     if isinstance(model, Classifier):
-        out["accuracy"] = float(model.accuracy(draws, test))
+        out["accuracy"] = _accuracy(model, draws, test)
     return out
+
+
+def _accuracy(model: Classifier, draws: dict, test: Dataset) -> float:
+    """The share classified right, over chunks of items: every draw's class probabilities
+    for every item at once would be draws x items x classes."""
+    from .evaluate import CHUNK_VALUES
+    from .models._exact import item_chunks
+
+    total = len(next(iter(draws.values())))
+    right = 0
+    for rows in item_chunks(test.n_items, CHUNK_VALUES // total):
+        part = test.take(rows)
+        right += round(model.accuracy(draws, part) * part.n_items)
+    return right / test.n_items
 
 
 def program_card(bound: BoundProgram, result: FitResult, name: str) -> ProgramFitCard:
