@@ -122,9 +122,9 @@ def test_the_pointwise_group_is_kept_only_while_small(chain, monkeypatch):
     assert ev.loo(big) == ev.loo(result)
     # draws that do not target the exact posterior (SVI's) are scored from the draws
     svi = dataclasses.replace(big, method="svi")
-    with pytest.raises(ValueError, match="kept no pointwise log-likelihood"):
-        ev.loo(svi)
-    assert "exact" not in ev.heldout(svi, test)
+    chunked, kept = ev.loo(svi), ev.loo(dataclasses.replace(result, method="svi"))
+    assert "exact" not in chunked and "exact" not in ev.heldout(svi, test)
+    assert chunked["elpd_loo"] == pytest.approx(kept["elpd_loo"], rel=1e-6)  # PSIS by chunks
 
 
 def test_accuracy_over_chunks_of_items_equals_accuracy_at_once(labelled, monkeypatch):
@@ -135,3 +135,13 @@ def test_accuracy_over_chunks_of_items_equals_accuracy_at_once(labelled, monkeyp
     whole = model.accuracy(draws, data)
     monkeypatch.setattr(ev, "CHUNK_VALUES", 20 * 7)  # 7 items per chunk
     assert _accuracy(model, draws, data) == whole
+
+
+def test_psis_loo_over_chunks_of_items_equals_arviz_on_the_whole(chain):
+    _, _, _, result = chain
+    whole = ev.psis_loo(result.idata)
+    part = ev.chunked_psis_loo(result, chunk=37)
+    assert part.elpd_loo == pytest.approx(whole.elpd_loo, rel=1e-6)
+    assert part.p_loo == pytest.approx(whole.p_loo, rel=1e-4, abs=1e-3)
+    assert part.se == pytest.approx(whole.se, rel=1e-6)
+    np.testing.assert_allclose(part.pareto_k, whole.pareto_k, rtol=1e-5, atol=1e-6)
