@@ -24,6 +24,10 @@ from .errors import GraphError
 # "deterministic" is a NumPyro ``deterministic`` site: a function of its parents.
 ROLES = ("observed", "latent", "label", "deterministic")
 
+#: beyond this many nodes, ancestors and descendants come from a search, not the n x n
+#: ancestor matrix (built only when asked for)
+MATRIX_NODES = 2000
+
 
 class _Derived(TypedDict, total=False):
     """What a DAG computes on first use and keeps (safe: a DAG never changes)."""
@@ -311,13 +315,21 @@ class DAG:
 
     def ancestors(self, node: str) -> frozenset[str]:
         """Every node with a directed path to ``node`` (``node`` itself excluded)."""
+        if len(self) > MATRIX_NODES and "ancestors" not in self._cache:  # one search, not n^2
+            self.check_nodes([node])
+            return frozenset(nx.ancestors(self._graph, node))
         row = self.ancestor_matrix()[self.index(node)]
-        return frozenset(self.nodes[j] for j in np.flatnonzero(row))
+        nodes = self.nodes
+        return frozenset(nodes[j] for j in np.flatnonzero(row))
 
     def descendants(self, node: str) -> frozenset[str]:
         """Every node reachable from ``node`` along directed edges (``node`` excluded)."""
+        if len(self) > MATRIX_NODES and "ancestors" not in self._cache:
+            self.check_nodes([node])
+            return frozenset(nx.descendants(self._graph, node))
         col = self.ancestor_matrix()[:, self.index(node)]
-        return frozenset(self.nodes[j] for j in np.flatnonzero(col))
+        nodes = self.nodes
+        return frozenset(nodes[j] for j in np.flatnonzero(col))
 
     def index(self, node: str) -> int:
         """Position of ``node`` in the DAG's node order."""

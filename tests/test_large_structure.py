@@ -128,3 +128,18 @@ def test_absurd_sizes_are_refused_before_anything_is_built(build, match):
     with pytest.raises(GraphError, match=match):
         build()
     assert time.perf_counter() - start < 0.5  # refused up front, not after building
+
+
+def test_a_large_dag_answers_ancestry_without_its_matrix():
+    dag = graphs.markov_chain(large.EXACT_NODES + 100, order=2)
+    assert dag.ancestors("x2050") == {f"x{i}" for i in range(2050)}
+    assert dag.descendants("x2090") == {f"x{i}" for i in range(2091, 2100)}
+    assert "ancestors" not in dag._cache  # no n x n matrix built
+
+
+def test_drawing_a_huge_dag_is_refused_in_one_line(capsys):
+    from zoo.cli import main
+
+    assert main(["show", "markov-chain", "--n", "3000", "--heatmap", "never.png"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "at most 2,000" in err[0]
