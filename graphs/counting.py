@@ -62,7 +62,8 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
     powers: dict[int, int] = {}
     for n in nodes:
         powers[card[n]] = powers.get(card[n], 0) + 1
-    return math.prod(c**k for c, k in powers.items()) - 1
+    total: int = math.prod(c**k for c, k in powers.items())
+    return total - 1
 
 
 def full_joint_formula(dag: DAG, nodes: Iterable[str] | None = None) -> str:
