@@ -1,6 +1,12 @@
 """What a fit costs as the data grow: against the number of items (200, 1,797, 17,970) and
 against the number of variables (16, 64, 256 pixels), in one run.
 
+``--rows``: the whole command end to end, ``zoo fit markov-chain --data FILE.npy --json`` at
+the default budget (4 chains x 1000 + 1000) on 2,000 to 1,000,000 rows (the digits resampled,
+5 percent of pixels flipped, seeded), one fresh process per size, with its wall time and
+peak memory (the child's max RSS, from ``os.wait4``). Goals: 200,000 rows in < 30 s and
+< 2 GB, 1,000,000 rows in < 120 s and < 3 GB, and the cost growing no faster than N.
+
 Tabular families (NUTS on sufficient statistics) should cost the same whatever the number of
 items (goal: 17,970 items within 1.2x of 200); latent families (SVI on a per-item likelihood)
 grow linearly. Items beyond the 1,797 digits are drawn with replacement (seeded); the
@@ -9,6 +15,7 @@ fit is run twice in the process: the first pays tracing and compilation (the per
 cache on disk makes later processes cheaper), the second is the warm cost.
 
     .venv/bin/python benchmarks/scaling.py [--quick] [--json PATH] [--plot PATH]
+    .venv/bin/python benchmarks/scaling.py --rows [--sizes N ...] [--json PATH]
 
 Prints the table and the ratios; writes every raw number as JSON and a two-panel plot.
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -34,6 +42,109 @@ zoo.setup()  # host devices before JAX starts
 
 ITEMS = (200, 1797, 17970)
 PIXELS = (16, 64, 256)
+ROWS = (2_000, 20_000, 50_000, 200_000, 500_000, 1_000_000)
+#: (seconds, GiB) that --rows should stay under, by rows
+ROW_GOALS = {200_000: (30.0, 2.0), 1_000_000: (120.0, 3.0)}
+
+
+def rows_file(n: int, folder: Path) -> Path:
+    """``n`` rows of the binarised digits resampled with 5 percent of pixels flipped."""
+    from zoo.data import digits
+
+    full = digits().x
+    rng = np.random.default_rng(n)
+    x = full[rng.integers(0, len(full), n)].astype(np.int8)
+    x ^= (rng.random(x.shape) < 0.05).astype(np.int8)
+    path = folder / f"rows{n}.npy"
+    np.save(path, x)
+    return path
+
+
+def run_rows(path: Path) -> dict:
+    """``zoo fit markov-chain`` on ``path`` in a fresh process: wall seconds, peak RSS and the
+    card's own seconds."""
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-m", "zoo.cli", "fit", "markov-chain", "--data", str(path), "--json"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"zoo fit failed on {path} (status {status})")
+    card = json.loads(out)
+    return {
+        "wall": wall,
+        "peak_gib": usage.ru_maxrss / 2**20,  # kilobytes on Linux
+        "seconds": card["seconds"],
+        "nats_per_item": card["heldout"]["nats_per_item"],
+        "exact": card["heldout"].get("exact", False),
+    }
+
+
+def rows_main(sizes: list[int], json_path: str) -> int:
+    """The --rows table: one fresh ``zoo fit`` per size, then the growth and the goals."""
+    import tempfile
+
+    print(f"{'rows':>10} {'wall s':>8} {'peak GiB':>9} {'fit s':>7} {'eval s':>7}  s per 1e5 rows")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            r = {"rows": n, **run_rows(rows_file(n, Path(tmp)))}
+            rows.append(r)
+            sec = r["seconds"]
+            print(
+                f"{n:>10,} {r['wall']:>8.1f} {r['peak_gib']:>9.2f} {sec['total']:>7.1f} "
+                f"{sec['evaluation']:>7.1f}  {1e5 * r['wall'] / n:>8.2f}",
+                flush=True,
+            )
+    first, last = rows[0], rows[-1]
+    growth = (last["wall"] / first["wall"]) / (last["rows"] / first["rows"])
+    times = last["wall"] / first["wall"]
+    print(
+        f"\n{last['rows']:,} vs {first['rows']:,} rows: wall time x{times:.1f} for "
+        f"x{last['rows'] / first['rows']:.0f} the rows (relative to linear: {growth:.3f})"
+    )
+    # the log-log slope between neighbouring sizes: at most 1 is no faster than N
+    slopes = [
+        {
+            "rows": [a["rows"], b["rows"]],
+            "time": math.log(b["wall"] / a["wall"]) / math.log(b["rows"] / a["rows"]),
+            "memory": math.log(b["peak_gib"] / a["peak_gib"]) / math.log(b["rows"] / a["rows"]),
+        }
+        for a, b in zip(rows, rows[1:], strict=False)
+    ]
+    for sl in slopes:
+        print(
+            f"  slope {sl['rows'][0]:>9,} -> {sl['rows'][1]:>9,}: time {sl['time']:.2f}, "
+            f"memory {sl['memory']:.2f}"
+        )
+    met = {}
+    for r in rows:
+        if r["rows"] in ROW_GOALS:
+            secs, gib = ROW_GOALS[r["rows"]]
+            ok = r["wall"] < secs and r["peak_gib"] < gib
+            met[str(r["rows"])] = ok
+            print(
+                f"goal at {r['rows']:,} rows: < {secs:.0f} s and < {gib:.0f} GiB: "
+                f"{r['wall']:.1f} s, {r['peak_gib']:.2f} GiB: {'met' if ok else 'MISSED'}"
+            )
+    out = {
+        "environment": environment(),
+        "command": "zoo fit markov-chain --data ROWS.npy --json (default budget)",
+        "rows": rows,
+        "growth_vs_linear": growth,
+        "slopes": slopes,
+        "goals": {str(k): {"seconds": v[0], "gib": v[1]} for k, v in ROW_GOALS.items()},
+        "goals_met": met,
+    }
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(out, indent=2))
+    print(f"wrote {json_path}")
+    return 0 if all(met.values()) else 1
 
 
 def resample(data, n: int, seed: int = 0):
@@ -84,7 +195,14 @@ def main(argv=None) -> int:
     p.add_argument(
         "--plot", default=str(HERE.parent / "docs" / "figures" / "benchmarks" / "scaling.png")
     )
+    p.add_argument("--rows", action="store_true", help="zoo fit end to end against rows")
+    p.add_argument("--sizes", type=int, nargs="+", default=list(ROWS), help="--rows' sizes")
     args = p.parse_args(argv)
+    if args.rows:
+        json_path = args.json
+        if json_path == p.get_default("json"):
+            json_path = str(HERE / "results" / "scaling_rows.json")
+        return rows_main(args.sizes, json_path)
     if args.replot:
         plot(json.loads(Path(args.json).read_text())["rows"], args.plot)
         return 0

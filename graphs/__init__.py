@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .counting import (
     dense_count,
     full_joint_count,
+    full_joint_formula,
     log10,
     logistic_count,
     made_count,
@@ -88,6 +89,7 @@ __all__ = [
     "autoregressive",
     "dense_count",
     "full_joint_count",
+    "full_joint_formula",
     "independence_summary",
     "independent",
     "is_d_separated",

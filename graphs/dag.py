@@ -24,6 +24,10 @@ from .errors import GraphError
 # "deterministic" is a NumPyro ``deterministic`` site: a function of its parents.
 ROLES = ("observed", "latent", "label", "deterministic")
 
+#: beyond this many nodes, ancestors and descendants come from a search, not the n x n
+#: ancestor matrix (built only when asked for)
+MATRIX_NODES = 2000
+
 
 class _Derived(TypedDict, total=False):
     """What a DAG computes on first use and keeps (safe: a DAG never changes)."""
@@ -197,8 +201,10 @@ class DAG:
                 raise GraphError(f"node names must be unique: {var.name!r} appears twice")
             vars_[var.name] = var
         graph: nx.DiGraph[str] = nx.DiGraph()
-        for n, var in vars_.items():
-            graph.add_node(n, card=var.card, role=var.role, pos=var.pos)
+        graph.add_nodes_from(
+            (n, {"card": var.card, "role": var.role, "pos": var.pos}) for n, var in vars_.items()
+        )
+        checked = []
         for edge in edges:
             if len(edge) != 2:
                 raise GraphError(f"an edge is a (parent, child) pair, got {edge!r}")
@@ -208,16 +214,22 @@ class DAG:
                     raise GraphError(f"edge {u!r} -> {v!r} names unknown node {end!r}")
             if u == v:
                 raise GraphError(f"self-loop on node {u!r}: a DAG has no cycles")
-            graph.add_edge(u, v)
-        if not nx.is_directed_acyclic_graph(graph):
+            checked.append((u, v))
+        graph.add_edges_from(checked)
+        index = {n: i for i, n in enumerate(vars_)}
+        # every edge forward in node order (every zoo family): acyclic without a search
+        forward = all(index[u] < index[v] for u, v in checked)
+        if not forward and not nx.is_directed_acyclic_graph(graph):
             cycle = [u for u, _ in nx.find_cycle(graph)]
             path = " -> ".join(map(repr, [*cycle, cycle[0]]))
             raise GraphError(f"the graph has a cycle: {path}")
         self._vars = vars_
-        self._index = {n: i for i, n in enumerate(vars_)}
+        self._index = index
         self._graph: nx.DiGraph[str] = nx.freeze(graph)
+        by_index = self._index.__getitem__
         self._parents = {
-            n: tuple(sorted(graph.predecessors(n), key=self._index.__getitem__)) for n in vars_
+            n: tuple(sorted(ps, key=by_index)) if len(ps) > 1 else tuple(ps)
+            for n, ps in graph.pred.items()
         }
         self._name = str(name)
         self._plates = self._check_plates(plates)
@@ -277,8 +289,11 @@ class DAG:
 
     def variable(self, node: str) -> Variable:
         """The :class:`Variable` of ``node``; ``ValueError`` for an unknown node."""
-        self.check_nodes([node])
-        return self._vars[node]
+        var = self._vars.get(node) if isinstance(node, str) else None
+        if var is None:
+            self.check_nodes([node])  # raises, naming it
+        assert var is not None
+        return var
 
     def card(self, node: str) -> int | None:
         """Number of states, or ``None`` when ``node`` has no finite set of states."""
@@ -290,8 +305,11 @@ class DAG:
 
     def parents(self, node: str) -> tuple[str, ...]:
         """The parents of ``node``, in node order."""
-        self.check_nodes([node])
-        return self._parents[node]
+        parents = self._parents.get(node) if isinstance(node, str) else None
+        if parents is None:
+            self.check_nodes([node])  # raises, naming it
+        assert parents is not None
+        return parents
 
     def children(self, node: str) -> tuple[str, ...]:
         """The children of ``node``, in node order."""
@@ -300,13 +318,21 @@ class DAG:
 
     def ancestors(self, node: str) -> frozenset[str]:
         """Every node with a directed path to ``node`` (``node`` itself excluded)."""
+        if len(self) > MATRIX_NODES and "ancestors" not in self._cache:  # one search, not n^2
+            self.check_nodes([node])
+            return frozenset(nx.ancestors(self._graph, node))
         row = self.ancestor_matrix()[self.index(node)]
-        return frozenset(self.nodes[j] for j in np.flatnonzero(row))
+        nodes = self.nodes
+        return frozenset(nodes[j] for j in np.flatnonzero(row))
 
     def descendants(self, node: str) -> frozenset[str]:
         """Every node reachable from ``node`` along directed edges (``node`` excluded)."""
+        if len(self) > MATRIX_NODES and "ancestors" not in self._cache:
+            self.check_nodes([node])
+            return frozenset(nx.descendants(self._graph, node))
         col = self.ancestor_matrix()[:, self.index(node)]
-        return frozenset(self.nodes[j] for j in np.flatnonzero(col))
+        nodes = self.nodes
+        return frozenset(nodes[j] for j in np.flatnonzero(col))
 
     def index(self, node: str) -> int:
         """Position of ``node`` in the DAG's node order."""
@@ -340,8 +366,14 @@ class DAG:
     def topological_order(self) -> tuple[str, ...]:
         """A topological order that breaks ties by node order (deterministic)."""
         if "topo" not in self._cache:
-            key = self._index.__getitem__
-            self._cache["topo"] = tuple(nx.lexicographical_topological_sort(self._graph, key=key))
+            index = self._index
+            if all(index[p] < index[c] for c, ps in self._parents.items() for p in ps):
+                # node order is topological, and then it is the tie-broken order itself
+                self._cache["topo"] = tuple(self._vars)
+            else:
+                key = index.__getitem__
+                order = nx.lexicographical_topological_sort(self._graph, key=key)
+                self._cache["topo"] = tuple(order)
         return self._cache["topo"]
 
     def with_role(self, role: str) -> tuple[str, ...]:

@@ -21,10 +21,25 @@ Shape = tuple[int, int] | Literal["auto"] | None
 GRID_NEIGHBOURS = {"left": (0, -1), "up": (-1, 0), "up_left": (-1, -1), "up_right": (-1, 1)}
 
 
+#: the most variables a family's DAG may have, and the most edges: refused before building
+MAX_NODES = 10_000_000
+MAX_EDGES = 50_000_000
+
+
 def _check_n(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise GraphError(f"n must be a positive int (the number of variables), got {n!r}")
+    if n > MAX_NODES:
+        raise GraphError(f"n={n:,} variables is more than the zoo builds (at most {MAX_NODES:,})")
     return n
+
+
+def _check_edges(count: int, what: str) -> None:
+    """Refuse, before any allocation, a DAG with more edges than the zoo builds."""
+    if count > MAX_EDGES:
+        raise GraphError(
+            f"{what} has {count:,} edges, more than the zoo builds (at most {MAX_EDGES:,})"
+        )
 
 
 def _shape(n: int, shape: Shape) -> tuple[int, int] | None:
@@ -72,6 +87,9 @@ def markov_chain(
     in ``ordering`` (raster order by default)."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         raise GraphError(f"order must be an int >= 1, got {order!r}")
+    _check_n(n)
+    k = min(order, n - 1)
+    _check_edges(k * n - k * (k + 1) // 2, f"a Markov chain of order {order} over {n:,} variables")
     vars_ = pixels(n, card, shape)
     seq = _order(n, ordering)
     edges = [
@@ -95,6 +113,7 @@ def markov_grid(
         raise GraphError(f"unknown neighbour {bad[0]!r}; expected some of {list(GRID_NEIGHBOURS)}")
     if rows < 1 or cols < 1:
         raise GraphError(f"rows and cols must be >= 1, got {rows}x{cols}")
+    _check_n(rows * cols)
     vars_ = pixels(rows * cols, card, (rows, cols))
     edges = []
     for r in range(rows):
@@ -127,6 +146,8 @@ def autoregressive(
     n: int, card: int = 2, ordering: Sequence[int] | None = None, shape: Shape = "auto"
 ) -> DAG:
     """Complete autoregressive DAG, ``p(x) = prod_i p(x_i | x_<i)`` in ``ordering``."""
+    _check_n(n)
+    _check_edges(n * (n - 1) // 2, f"the complete autoregressive DAG over {n:,} variables")
     vars_ = pixels(n, card, shape)
     seq = _order(n, ordering)
     edges = [(vars_[seq[j]].name, vars_[seq[i]].name) for i in range(n) for j in range(i)]

@@ -218,7 +218,14 @@ def pairwise_matrix(
 
 
 def summary(dag: DAG) -> dict[str, Any]:
-    """The independence section of a structure card."""
+    """The independence section of a structure card: complete up to
+    :data:`graphs._summary_large.EXACT_NODES` nodes, beyond in about linear time and memory
+    (lists cut short, counts exact, shares exact or estimated with their standard error: see
+    :func:`graphs._summary_large.summary_large`)."""
+    from ._summary_large import EXACT_NODES, summary_large
+
+    if len(dag) > EXACT_NODES:
+        return summary_large(dag)
     hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
     statements = local_markov(dag)
     out: dict[str, Any] = {

@@ -105,7 +105,7 @@ def format_card(c: dict) -> str:
         )
     ind = c["independence"]
     lines += ["independence", f"  local Markov statements: {ind['local_markov_count']}"]
-    lines += format_statements(ind["local_markov"])
+    lines += format_statements(ind["local_markov"], ind.get("local_markov_count"))
     un = c["unrolled"]
     if "skipped" in un:
         lines.append(f"  unrolled view: skipped ({un['skipped']})")

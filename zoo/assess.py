@@ -16,7 +16,7 @@ from .errors import ZooError
 if TYPE_CHECKING:
     from .data import Dataset
     from .fit import FitResult
-    from .models import Family, FamilySpec
+    from .models import Classifier, Family, FamilySpec
     from .programs import BoundProgram
 
 
@@ -139,16 +139,36 @@ def _label_scores(model: Family, result: FitResult, test: Dataset) -> dict[str, 
     """Accuracy (when the model classifies) and -mean log p(x, y) per held-out item."""
     import jax.numpy as jnp
 
-    from .evaluate import predictive_per_item
+    from .evaluate import exact_applies, per_item_predictive
+    from .models import ExactPredictive
 
     draws = result.draws()
-    log_joint = model.log_likelihood(draws, test)  # (draws, items): labels observed
-    out = {"nats_per_item_joint": -float(jnp.mean(predictive_per_item(log_joint)))}
+    if exact_applies(result):
+        assert isinstance(model, ExactPredictive) and result.data is not None
+        joint = model.exact_log_predictive(result.data, test, joint=True)
+        out = {"nats_per_item_joint": -float(joint.mean())}
+    else:  # labels observed: log p(x, y)
+        per_item = per_item_predictive(model.log_likelihood, draws, test)
+        out = {"nats_per_item_joint": -float(jnp.mean(per_item))}
     from .models import Classifier
 
     if isinstance(model, Classifier):
-        out["accuracy"] = float(model.accuracy(draws, test))
+        out["accuracy"] = _accuracy(model, draws, test)
     return out
+
+
+def _accuracy(model: Classifier, draws: dict, test: Dataset) -> float:
+    """The share classified right, over chunks of items: every draw's class probabilities
+    for every item at once would be draws x items x classes."""
+    from .evaluate import CHUNK_VALUES
+    from .models._exact import item_chunks
+
+    total = len(next(iter(draws.values())))
+    right = 0
+    for rows in item_chunks(test.n_items, CHUNK_VALUES // total):
+        part = test.take(rows)
+        right += round(model.accuracy(draws, part) * part.n_items)
+    return right / test.n_items
 
 
 def program_card(bound: BoundProgram, result: FitResult, name: str) -> ProgramFitCard:

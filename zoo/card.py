@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from graphs import DAG
 
 from .cards import DIAGNOSTIC_KEYS, StructureCard, jsonable
+from .display import counts
 from .models import FamilySpec
 
 if TYPE_CHECKING:
@@ -47,19 +48,23 @@ def fit_card(*args: Any, **kwargs: Any) -> dict[str, Any]:
     return family_card(*args, **kwargs).to_json()
 
 
-def _more(items: list, shown: int) -> list[str]:
-    return [f"    ... {len(items) - shown} more"] if len(items) > shown else []
+def _more(items: list, shown: int, total: int | None = None) -> list[str]:
+    """ "... N more" after ``shown`` of ``total`` items (default: all of ``items``)."""
+    total = len(items) if total is None else total
+    return [f"    ... {total - shown:,} more"] if total > shown else []
 
 
-def format_statements(statements: list[dict]) -> list[str]:
-    """The first few local Markov statements as text lines, then "... N more"."""
+def format_statements(statements: list[dict], total: int | None = None) -> list[str]:
+    """The first few local Markov statements as text lines, then "... N more" (of ``total``,
+    when the list is cut short)."""
     lines = []
     for s in statements[:_SHOW]:
         rest = s["independent_of"]
-        right = ", ".join(rest[:6]) + (f", ... ({len(rest)} nodes)" if len(rest) > 6 else "")
+        count = s.get("independent_of_count", len(rest))
+        right = ", ".join(rest[:6]) + (f", ... ({count:,} nodes)" if count > 6 else "")
         given = " | " + ", ".join(s["given"]) if s["given"] else ""
         lines.append(f"    {s['node']} ⟂ {{{right}}}{given}")
-    return lines + _more(statements, _SHOW)
+    return lines + _more(statements, _SHOW, total)
 
 
 def format_card(card: Card) -> str:
@@ -92,11 +97,13 @@ def _structure_text(card: dict) -> str:
     roles: dict[str, int] = {}
     for node in nodes:
         roles[node["role"]] = roles.get(node["role"], 0) + 1
+    roles = (card.get("listed") or {}).get("roles", roles)
     role_text = ", ".join(f"{k} {v}" for k, v in roles.items())
+    n_nodes, n_edges = counts(card)
     lines = [
         f"{card['name']}: {card['title']}",
         f"  {card['factorisation']}",
-        f"  {len(nodes)} nodes ({role_text}), {len(card['edges'])} edges",
+        f"  {n_nodes:,} nodes ({role_text}), {n_edges:,} edges",
         "parameters",
         f"  model       {p['model']:,}  ({p['conditional']}: {p['formula']})",
         *(
@@ -105,13 +112,14 @@ def _structure_text(card: dict) -> str:
             else []
         ),
         f"  full joint  {p['full_joint']}",
-        f"              = prod(cards over {len(p['full_joint_over'])} visible variables) - 1,"
+        f"              = prod(cards over "
+        f"{p.get('full_joint_over_count', len(p['full_joint_over'])):,} visible variables) - 1,"
         f" log10 = {p['log10_full_joint']:.2f}",
         f"  the full joint needs 10^{p['log10_ratio']:.2f} times as many parameters",
         "independence",
         f"  local Markov statements: {ind['local_markov_count']}",
     ]
-    lines += format_statements(ind["local_markov"])
+    lines += format_statements(ind["local_markov"], ind["local_markov_count"])
     blankets = list(ind["markov_blankets"].items())
     lines.append("  Markov blankets:")
     for node, blanket in blankets[:_SHOW]:
@@ -119,12 +127,20 @@ def _structure_text(card: dict) -> str:
             f", ... ({len(blanket)} nodes)" if len(blanket) > 8 else ""
         )
         lines.append(f"    {node}: {{{shown}}}")
-    lines += _more(blankets, _SHOW)
-    lines.append(f"  pairs d-separated given nothing: {100 * ind['dsep_share_marginal']:.1f}%")
+    lines += _more(blankets, _SHOW, n_nodes if "markov_blankets_shown" in ind else None)
+    lines.append(f"  pairs d-separated given nothing: {_share(ind, 'dsep_share_marginal')}")
     if "dsep_given" in ind:
         given = ", ".join(ind["dsep_given"])
-        lines.append(f"  pairs d-separated given {{{given}}}: {100 * ind['dsep_share_given']:.1f}%")
+        lines.append(f"  pairs d-separated given {{{given}}}: {_share(ind, 'dsep_share_given')}")
     return "\n".join(lines)
+
+
+def _share(ind: dict, key: str) -> str:
+    """A share of pairs in percent, with its standard error when it was estimated."""
+    if ind.get(key) is None:
+        return "not computed (too large to answer exactly)"
+    se = ind.get(f"{key}_se")
+    return f"{100 * ind[key]:.1f}%" + (f" ± {100 * se:.1f}% (sampled pairs)" if se else "")
 
 
 _OPS = {
@@ -216,7 +232,9 @@ def _fit_text(card: dict) -> str:
     if "elpd_loo" in lo:
         share = lo.get("khat_over_0.7")
         lines += [
-            "PSIS-LOO (training items)",
+            "exact LOO (closed form, training items)"
+            if lo.get("exact")
+            else "PSIS-LOO (training items)",
             f"  elpd_loo {_num(lo['elpd_loo'])} ± {_num(lo['se'])}, p_loo {_num(lo['p_loo'])}, "
             f"k-hat > 0.7 for {_num(100 * share if share is not None else None, 3)}% of items",
         ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ._data_source import KINDS, SPLITS, DataSource, FitData
+from ._score_cards import Heldout, Loo
 from .display import CardDisplay
 
 if TYPE_CHECKING:
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 
 #: a card's JSON object, key for key
 JSON = dict[str, Any]
+
+#: the most digits of the full joint's count a card prints (else its formula)
+FULL_JOINT_DIGITS = 4000
 
 __all__ = [
     "DIAGNOSTIC_KEYS",
@@ -99,16 +104,23 @@ class StructureCard(CardDisplay):
     edges: list[list[str]]
     params: JSON
     independence: JSON
+    #: for a DAG over 2,000 nodes: the counts (``nodes``, ``edges``, ``roles``) and
+    #: how many of each ``nodes`` and ``edges`` list (``shown``); None when they list all
+    listed: JSON | None = None
 
     @classmethod
     def of(cls, spec: FamilySpec, dag: DAG, options: JSON | None = None) -> StructureCard:
         """The card of ``dag`` built by family ``spec`` with ``options`` (graphs only)."""
         import graphs
+        from graphs._summary_large import EXACT_NODES, SHOWN  # where graphs cuts its lists
 
         options = {k: v for k, v in (options or {}).items() if v is not None}
         model = spec.count(dag, **options)
-        full = graphs.full_joint_count(dag)
-        params = {
+        full_count = graphs.full_joint_count(dag)
+        # too many digits to print (Python refuses beyond 4,300): the formula instead
+        full = full_count if full_count < 10**FULL_JOINT_DIGITS else graphs.full_joint_formula(dag)
+        over = [n for n in dag.nodes if dag.role(n) in ("observed", "label")]
+        params: JSON = {
             "model": model,
             "conditional": spec.conditional(**options),
             "formula": spec.formula,
@@ -117,16 +129,29 @@ class StructureCard(CardDisplay):
                 graphs.param_count(dag) if all(v.card is not None for v in dag.variables) else None
             ),
             "full_joint": full,
-            "full_joint_over": [n for n in dag.nodes if dag.role(n) in ("observed", "label")],
+            "full_joint_over": over,
             "log10_model": graphs.log10(model),
-            "log10_full_joint": graphs.log10(full),
-            "log10_ratio": graphs.log10(full) - graphs.log10(model),
+            "log10_full_joint": graphs.log10(full_count),
+            "log10_ratio": graphs.log10(full_count) - graphs.log10(model),
         }
         if spec.amortisation is not None:  # fitted beside the model, so counted apart
             params["amortisation"] = spec.amortisation(dag, **options)
+        variables, listed = dag.variables, None
+        edges = (
+            (p, child) for child in dag.nodes for p in dag.parents(child)
+        )  # the order of dag.edges, lazily
+        if len(variables) > EXACT_NODES:
+            params["full_joint_over"] = over[:SHOWN]
+            params["full_joint_over_count"] = len(over)
+            roles: dict[str, int] = {}
+            for v in variables:
+                roles[v.role] = roles.get(v.role, 0) + 1
+            count = sum(len(dag.parents(n)) for n in dag.nodes)
+            listed = {"nodes": len(variables), "edges": count, "roles": roles, "shown": SHOWN}
+            variables = variables[:SHOWN]
         nodes = [
             {"name": v.name, "card": v.card, "role": v.role, "pos": list(v.pos) if v.pos else None}
-            for v in dag.variables
+            for v in variables
         ]
         return cls(
             name=spec.name,
@@ -135,19 +160,23 @@ class StructureCard(CardDisplay):
             factorisation=spec.factorisation,
             options=options,
             nodes=nodes,
-            edges=[list(e) for e in dag.edges],
+            edges=[list(e) for e in (islice(edges, SHOWN) if listed else edges)],
             params=params,
             independence=graphs.independence_summary(dag),
+            listed=listed,
         )
 
     def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        return {k: getattr(self, k) for k in _STRUCTURE_KEYS}
+        """This record as its JSON dict (``listed`` only when the lists are cut short)."""
+        out = {k: getattr(self, k) for k in _STRUCTURE_KEYS}
+        if out["listed"] is None:
+            del out["listed"]
+        return out
 
     @classmethod
     def from_json(cls, d: JSON) -> StructureCard:
         """The record of a JSON dict that :meth:`to_json` wrote."""
-        return cls(**{k: d[k] for k in _STRUCTURE_KEYS})
+        return cls(**{k: d[k] for k in _STRUCTURE_KEYS if k in d})
 
 
 _STRUCTURE_KEYS = tuple(StructureCard.__dataclass_fields__)
@@ -210,77 +239,6 @@ class Diagnostics:
         values.update({k: d[k] for k in keys[end:] if k not in DIAGNOSTIC_KEYS})
         checks = {k: Check.from_json(c) for k, c in d["checks"].items()}
         return cls(values, checks, d["pass"], list(d.get("warnings", [])))
-
-
-@dataclass(frozen=True)
-class Heldout:
-    """The held-out score: nats per item of log p(x), bits per dimension, the item count
-    and, for a model with a label, nats per item of log p(x, label) and the accuracy;
-    ``details``: what a trained family adds (a bound's convergence, an interval)."""
-
-    nats_per_item: float | None
-    bits_per_dim: float | None
-    items: int
-    nats_per_item_joint: float | None = None
-    accuracy: float | None = None
-    details: dict | None = None
-
-    def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        out = {
-            "nats_per_item": self.nats_per_item,
-            "bits_per_dim": self.bits_per_dim,
-            "items": self.items,
-        }
-        for key in ("nats_per_item_joint", "accuracy", "details"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
-
-    @classmethod
-    def from_json(cls, d: JSON) -> Heldout:
-        """The record of a JSON dict that :meth:`to_json` wrote."""
-        return cls(**d)
-
-
-@dataclass(frozen=True)
-class Loo:
-    """PSIS-LOO on the training items, or the ``error`` that stopped it. A family fit
-    reports the share of items with k-hat > 0.7 (``khat_share``, JSON ``khat_over_0.7``); a
-    program fit the largest k-hat and the count over 0.7 (``pareto_k_over``)."""
-
-    elpd_loo: float | None = None
-    se: float | None = None
-    p_loo: float | None = None
-    pareto_k_max: float | None = None
-    pareto_k_over: int | None = None
-    khat_share: float | None = None
-    error: str | None = None
-
-    def to_json(self) -> JSON:
-        """This record as its JSON dict."""
-        if self.error is not None:
-            return {"error": self.error}
-        out = {"elpd_loo": self.elpd_loo, "se": self.se, "p_loo": self.p_loo}
-        if self.pareto_k_over is not None:
-            out.update({"pareto_k_max": self.pareto_k_max, "pareto_k_over_0.7": self.pareto_k_over})
-        if self.khat_share is not None:
-            out["khat_over_0.7"] = self.khat_share
-        return out
-
-    @classmethod
-    def from_json(cls, d: JSON) -> Loo:
-        """The record of a JSON dict that :meth:`to_json` wrote."""
-        if "error" in d:
-            return cls(error=d["error"])
-        return cls(
-            d.get("elpd_loo"),
-            d.get("se"),
-            d.get("p_loo"),
-            d.get("pareto_k_max"),
-            d.get("pareto_k_over_0.7"),
-            d.get("khat_over_0.7"),
-        )
 
 
 @dataclass(frozen=True, repr=False)

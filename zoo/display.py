@@ -42,7 +42,8 @@ def short_repr(card: Any) -> str:
     verdict>`` or ``<ProgramFitCard 'program': method, verdict>``."""
     kind = type(card).__name__
     if kind == "StructureCard":
-        return f"<StructureCard {card.name!r}: {len(card.nodes)} nodes, {len(card.edges)} edges>"
+        nodes, edges = counts(card.to_json())
+        return f"<StructureCard {card.name!r}: {nodes} nodes, {edges} edges>"
     verdict = "diagnostics pass" if card.diagnostics.passed else "diagnostics fail"
     if kind == "FitCard":
         score = card.heldout.nats_per_item
@@ -63,11 +64,21 @@ def _num(value: Any) -> str:
     return cell(value)
 
 
+def counts(card: JSON) -> tuple[int, int]:
+    """A structure card's numbers of nodes and edges (its lists may be cut short)."""
+    listed = card.get("listed")
+    if listed:
+        return listed["nodes"], listed["edges"]
+    return len(card["nodes"]), len(card["edges"])
+
+
 def dag_of(card: JSON) -> DAG | None:
     """The DAG a card's JSON describes (``nodes``, ``edges``, ``plates``); None when its nodes
-    do not make one (a program site the drawing cannot show)."""
+    do not make one (a program site the drawing cannot show, or lists cut short)."""
     from graphs import DAG, ROLES, GraphError, Plate, Variable
 
+    if card.get("listed"):
+        return None
     try:
         variables = [
             Variable(
@@ -101,7 +112,7 @@ def _structure_rows(c: JSON) -> list[tuple[str, str]]:
     if c.get("options"):
         rows.append(("options", ", ".join(f"{k}={v}" for k, v in c["options"].items())))
     rows += [
-        ("nodes, edges", f"{len(c['nodes'])}, {len(c['edges'])}"),
+        ("nodes, edges", "{}, {}".format(*counts(c))),
         ("parameters", _num(p["model"])),
         ("full joint parameters, log10", _num(p.get("log10_full_joint"))),
         ("log10 full joint / parameters", _num(p.get("log10_ratio"))),

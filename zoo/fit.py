@@ -21,8 +21,10 @@ from .data import Dataset
 from .errors import ZooError
 from .inference._common import (
     MEMORY_LIMIT,
+    POINTWISE_LIMIT,
     check_budget,
     check_memory,
+    keeps_pointwise,
     memory_estimate,
     progress_printer,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "GUIDES",
     "MEMORY_LIMIT",
     "METHODS",
+    "POINTWISE_LIMIT",
     "FitResult",
     "check_budget",
     "check_memory",
@@ -73,7 +76,7 @@ def fit(
     learning_rate: float | None = None,
     batch_size: int | None = None,
     progress: bool = False,
-    pointwise: bool = True,
+    pointwise: bool | None = None,
 ) -> FitResult:
     """Fit ``target`` and return a :class:`FitResult`.
 
@@ -86,8 +89,10 @@ def fit(
     (default 0.01) (by default the
     family's own choice), on ``batch_size`` items per step when given (families with a
     per-item likelihood), then draws ``chains x draws`` times from the guide.
-    ``pointwise=False`` skips the per-item log-likelihood group (what LOO and the held-out
-    comparisons read), which costs draws x items: for timing the posterior alone.
+    ``pointwise=False`` skips the per-item log-likelihood group (what PSIS-LOO reads), which
+    costs draws x items: for timing the posterior alone; by default (``None``) it is kept
+    while it holds at most :data:`POINTWISE_LIMIT` values, so large data fit in bounded
+    memory (a conjugate family's LOO is exact without it; the settings record the choice).
     A trained family (:class:`zoo.models.Trained`: the VAE, flows, energy models,
     diffusion) is fitted by its own objective and guide for ``steps`` steps (at its own
     learning rate unless one is given), to one point.
@@ -110,7 +115,9 @@ def fit(
         positive_int("batch_size", batch_size)
         if not fitted.batches:
             raise ZooError(f"batch_size applies to the zoo's families, not to {fitted.name}")
-    fitted.check(chains * draws)
+    items = fitted.data.n_items if fitted.data is not None else 0
+    pointwise = keeps_pointwise(pointwise, chains * draws, items)
+    fitted.check(chains * draws, pointwise)
     settings: dict[str, Any] = {"seed": seed, "chains": chains, "warmup": warmup, "draws": draws}
     settings["pointwise"] = pointwise
     key = jax.random.PRNGKey(seed)

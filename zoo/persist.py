@@ -216,10 +216,16 @@ def load(path: str | os.PathLike[str]) -> SavedFit:
     model.check_data(train)
     idata = az.from_netcdf(str(idata_path))
     idata.load()
-    if idata["log_likelihood"]["obs"].shape[-1] != train.n_items:
+    # large fits keep no pointwise log-likelihood; the observed data say as much
+    seen = (
+        idata["log_likelihood"]["obs"].shape[-1]
+        if "log_likelihood" in idata.groups()
+        else idata["observed_data"]["x"].shape[0]
+    )
+    if seen != train.n_items:
         raise ZooError(
-            f"{str(folder)!r}: the fit saw {idata['log_likelihood']['obs'].shape[-1]} training "
-            f"items but its data now have {train.n_items}"
+            f"{str(folder)!r}: the fit saw {seen} training items but its data now have "
+            f"{train.n_items}"
         )
     settings = dict(card["settings"])
     elbo: np.ndarray | None = None

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..errors import ZooError
 from ..models import FAMILIES
 from ._args import Subparsers, add_family_options, build
 from ._shared import save
+
+#: the most nodes ``--draw`` and ``--heatmap`` draw
+DRAWN_NODES = 2000
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -34,6 +38,12 @@ def run(args: argparse.Namespace) -> None:
 
     spec, dag, options = build(args.family, args)
     dag.check_nodes(args.given)
+    for flag, value in (("--draw", args.draw), ("--heatmap", args.heatmap)):
+        if value and len(dag) > DRAWN_NODES:
+            raise ZooError(
+                f"{flag} draws every node (the heat map n x n cells); {len(dag):,} nodes is "
+                f"more than it shows legibly (at most {DRAWN_NODES:,})"
+            )
     card = structure_card(spec, dag, options)
     if args.draw:
         save(graphs.draw_dag(dag), args.draw)

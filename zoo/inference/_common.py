@@ -13,6 +13,18 @@ from ..validate import positive_int
 #: the most memory a fit's draws may take before it is refused up front (bytes)
 MEMORY_LIMIT = int(os.environ.get("ZOO_MEMORY_LIMIT", 8 * 2**30))
 
+#: the most (draws x items) values of the pointwise log-likelihood a fit keeps by default
+#: (128 MiB as float32); beyond it only ``pointwise=True`` keeps the group
+POINTWISE_LIMIT = 2**25
+
+
+def keeps_pointwise(pointwise: bool | None, total_draws: int, items: int) -> bool:
+    """Whether a fit keeps its pointwise log-likelihood: as asked, or by default while it
+    holds at most :data:`POINTWISE_LIMIT` values."""
+    if pointwise is None:
+        return total_draws * items <= POINTWISE_LIMIT
+    return bool(pointwise)
+
 
 def memory_estimate(params: int, total_draws: int, items: int) -> int:
     """Bytes a fit holds at its peak: every parameter and every item's log-likelihood per

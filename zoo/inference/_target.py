@@ -44,9 +44,10 @@ class Target(Protocol):
     @property
     def dims(self) -> dict[str, list[str]] | None: ...  # ArviZ dims of the log-likelihood group
 
-    def check(self, total_draws: int) -> None:
-        """``ValueError`` for data the program cannot fit, or draws that would not fit in
-        memory: before any compile."""
+    def check(self, total_draws: int, pointwise: bool = True) -> None:
+        """``ValueError`` for data the program cannot fit, or draws (and, with
+        ``pointwise``, their per-item log-likelihoods) that would not fit in memory: before
+        any compile."""
 
     def nuts_kwargs(self) -> tuple[dict, float]:
         """The program's arguments for NUTS and the constant they drop from the log density."""
@@ -101,10 +102,11 @@ class FamilyTarget:
         self.default_method = model.default_method
         self.default_guide = getattr(model, "default_guide", "normal")
 
-    def check(self, total_draws: int) -> None:
+    def check(self, total_draws: int, pointwise: bool = True) -> None:
         self.model.check_data(self.data)
         self.model.check_training(self.data)
-        check_memory(self.model.param_count(), total_draws, self.data.n_items)
+        items = self.data.n_items if pointwise else 0
+        check_memory(self.model.param_count(), total_draws, items)
 
     def nuts_kwargs(self) -> tuple[dict, float]:
         return self.model.sampler_kwargs(self.data)
@@ -162,7 +164,7 @@ class ProgramTarget:
         self.program = bound.fn
         self.model = self
 
-    def check(self, total_draws: int) -> None:
+    def check(self, total_draws: int, pointwise: bool = True) -> None:
         from ..programs import check_fittable
 
         check_fittable(self.bound)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import ZooError
 from ._base import Classifier, Conjugate, Family, MapFits, Model, PointEstimate, Trained
+from ._exact import ExactPredictive
 from ._spec import FamilySpec, Row
 
 _REGISTRY: dict[str, FamilySpec] = {}
@@ -152,6 +153,7 @@ __all__ = [
     "FAMILIES",
     "Classifier",
     "Conjugate",
+    "ExactPredictive",
     "Family",
     "FamilySpec",
     "MapFits",

@@ -23,14 +23,16 @@ from graphs import DAG
 from .._lazy import dist, jax, jit, jnp, numpyro
 from ..data import Dataset, finite_card
 from ..errors import ZooError
+from . import _exact
 from ._base import Conjugate, Draws, Family, as_numpy, chunked, pick_draws
+from ._exact import ExactPredictive, item_chunks
 
 
 def site_name(card: int) -> str:
     return "theta" if card == 2 else f"probs{card}"
 
 
-class TabularModel(Family, Conjugate, abstract=True):
+class TabularModel(Family, Conjugate, ExactPredictive, abstract=True):
     """A Dirichlet (Beta) per parent configuration of every variable; no latent variables."""
 
     family = "bayesnet"
@@ -88,10 +90,12 @@ class TabularModel(Family, Conjugate, abstract=True):
         return frozenset(site_name(c) for c in self.cards)
 
     # -- data to indices -------------------------------------------------------------------
-    def full_values(self, data: Dataset) -> np.ndarray:
-        """``(items, nodes)`` state codes in DAG node order (labels included)."""
+    def full_values(self, data: Dataset, rows: slice = slice(None)) -> np.ndarray:
+        """``(items, nodes)`` state codes in DAG node order (labels included) of the items
+        at ``rows`` (all by default)."""
         self.check_data(data)
-        out = np.empty((data.n_items, len(self.dag)), dtype=np.int64)
+        x = data.x[rows]
+        out = np.empty((len(x), len(self.dag)), dtype=np.int64)
         obs = {n: j for j, n in enumerate(data.names)}
         for n, i in self._col.items():
             if self.dag.role(n) == "label":
@@ -102,9 +106,9 @@ class TabularModel(Family, Conjugate, abstract=True):
                         f"{self.family}: labels have {data.label_card} classes, the model "
                         f"{self.dag.card(n)}"
                     )
-                out[:, i] = data.y
+                out[:, i] = data.y[rows]
             else:
-                out[:, i] = data.x[:, obs[n]]
+                out[:, i] = x[:, obs[n]]
         return out
 
     def flat_index(self, values: np.ndarray) -> dict[int, np.ndarray]:
@@ -126,12 +130,13 @@ class TabularModel(Family, Conjugate, abstract=True):
         return sum((values[p] * int(s) for p, s in pairs), start=jnp.zeros(n, dtype=jnp.int32))
 
     def counts(self, data: Dataset) -> dict[int, np.ndarray]:
-        """Sufficient statistics: per card group, ``(rows, c)`` counts of each state."""
-        out = {}
-        for c, idx in self.flat_index(self.full_values(data)).items():
-            flat = np.bincount(idx.ravel(), minlength=self.group_rows[c] * c)
-            out[c] = flat.reshape(self.group_rows[c], c).astype(np.float64)
-        return out
+        """Sufficient statistics: per card group, ``(rows, c)`` counts of each state (summed
+        over chunks of items, so memory stays bounded whatever the data's size)."""
+        flat = {c: np.zeros(self.group_rows[c] * c) for c in self.cards}
+        for rows in item_chunks(data.n_items):
+            for c, idx in self.flat_index(self.full_values(data, rows)).items():
+                flat[c] += np.bincount(idx.ravel(), minlength=len(flat[c]))
+        return {c: v.reshape(self.group_rows[c], c) for c, v in flat.items()}
 
     def program_kwargs(self, data: Dataset) -> dict:
         counts = self.counts(data)
@@ -229,7 +234,7 @@ class TabularModel(Family, Conjugate, abstract=True):
         if label is None:
             raise ZooError(f"{self.family} has no label variable")
         filled = (
-            data if data.y is not None else _with_dummy_labels(data, finite_card(self.dag, label))
+            data if data.y is not None else _exact.with_labels(data, finite_card(self.dag, label))
         )
         values = self.full_values(filled)
         col = self._col[label]
@@ -353,6 +358,14 @@ class TabularModel(Family, Conjugate, abstract=True):
             out[site_name(c)] = mode[:, 1] if c == 2 else mode
         return out
 
+    def exact_log_predictive(
+        self, train: Dataset, data: Dataset, joint: bool = False
+    ) -> np.ndarray:
+        return _exact.log_predictive(self, train, data, joint)
+
+    def exact_loo(self, train: Dataset) -> tuple[np.ndarray, np.ndarray]:
+        return _exact.loo(self, train)
+
     @cached_property
     def label(self) -> str | None:
         labels = self.dag.with_role("label")
@@ -371,16 +384,3 @@ def _log_joint(cards: tuple[int, ...], idx: dict[int, jax.Array], draws: Draws) 
         flat = lp.reshape(lp.shape[0], -1)
         total = total + flat[:, idx[c]].sum(axis=-1)
     return jnp.asarray(total)  # an array already (cards is never empty); for the checker
-
-
-def _with_dummy_labels(data: Dataset, card: int) -> Dataset:
-    return Dataset(
-        data.x,
-        data.names,
-        data.cards,
-        np.zeros(data.n_items, dtype=np.int32),
-        card,
-        data.shape,
-        data.states,
-        data.source,
-    )
