@@ -53,30 +53,28 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
     the others, so both are left out. Raises ``ValueError`` naming the first counted node
     whose card is ``None``.
     """
+    # by powers: multiplying state counts in one at a time is quadratic in the digits
+    total: int = math.prod(c**k for c, k in _card_powers(dag, nodes).items())
+    return total - 1
+
+
+def _card_powers(dag: DAG, nodes: Iterable[str] | None) -> dict[int, int]:
+    """How many of the counted ``nodes`` have each number of states."""
     if nodes is None:
         nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
     nodes = list(nodes)
     dag.check_nodes(nodes)
     card = _finite_cards(dag, nodes)
-    # by powers: multiplying state counts in one at a time is quadratic in the digits
     powers: dict[int, int] = {}
     for n in nodes:
         powers[card[n]] = powers.get(card[n], 0) + 1
-    total: int = math.prod(c**k for c, k in powers.items())
-    return total - 1
+    return powers
 
 
 def full_joint_formula(dag: DAG, nodes: Iterable[str] | None = None) -> str:
     """:func:`full_joint_count` as a formula, ``"2^784 - 1"`` (``"2^63 * 10 - 1"``): what a
     card shows where the number itself has too many digits to print."""
-    if nodes is None:
-        nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
-    nodes = list(nodes)
-    dag.check_nodes(nodes)
-    card = _finite_cards(dag, nodes)
-    powers: dict[int, int] = {}
-    for n in nodes:
-        powers[card[n]] = powers.get(card[n], 0) + 1
+    powers = _card_powers(dag, nodes)
     factors = [f"{c}^{k}" if k > 1 else str(c) for c, k in sorted(powers.items())]
     return f"{' * '.join(factors) or '1'} - 1"
 
