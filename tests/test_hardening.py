@@ -276,15 +276,19 @@ def test_sigint_is_one_line_exit_130_and_cleans_up(program, tmp_path):
     out = tmp_path / "out"
     argv = ["fit", f"{program}/prog.py:loops", "--data", str(program / "y.json"), "--out", str(out)]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
+    # a pytest-xdist worker ignores SIGINT and a child inherits that: the child takes Ctrl-C
+    # back before it runs the command, as an interactive shell would have given it
+    start = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from zoo.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zoo.cli", *argv],
+        [sys.executable, "-c", start, *argv],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # a pytest-xdist worker ignores SIGINT and a child inherits that: restore Ctrl-C
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
