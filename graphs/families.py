@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from .dag import DAG, Variable
+from .dag import DAG, Variable, gc_paused
 from .errors import GraphError
 
 # "auto": a square grid when n is a perfect square; None: no positions.
@@ -59,7 +59,8 @@ def pixels(n: int, card: int = 2, shape: Shape = "auto") -> list[Variable]:
     _check_n(n)
     grid = _shape(n, shape)
     pos = (lambda i: divmod(i, grid[1])) if grid else (lambda i: None)
-    return [Variable(f"x{i}", card=card, pos=pos(i)) for i in range(n)]
+    with gc_paused():
+        return [Variable(f"x{i}", card=card, pos=pos(i)) for i in range(n)]
 
 
 def _order(n: int, ordering: Sequence[int] | None) -> list[int]:
@@ -92,12 +93,12 @@ def markov_chain(
     _check_edges(k * n - k * (k + 1) // 2, f"a Markov chain of order {order} over {n:,} variables")
     vars_ = pixels(n, card, shape)
     seq = _order(n, ordering)
-    edges = [
-        (vars_[seq[j]].name, vars_[seq[i]].name)
-        for i in range(n)
-        for j in range(max(0, i - order), i)
-    ]
-    return DAG(vars_, edges, name=f"markov_chain(order={order})")
+    # parents by index: a million names in an edge list cost more than the DAG itself
+    given: list[list[int] | None] = [None] * n
+    with gc_paused():
+        for i in range(1, n):
+            given[seq[i]] = seq[i - order if i > order else 0 : i]
+    return DAG._of_indices(vars_, given, name=f"markov_chain(order={order})")
 
 
 def markov_grid(
