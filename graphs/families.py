@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from .dag import DAG, Variable, gc_paused
+from .dag import DAG, Variable, gc_paused, observed_variables
 from .errors import GraphError
 
 # "auto": a square grid when n is a perfect square; None: no positions.
@@ -58,9 +58,10 @@ def pixels(n: int, card: int = 2, shape: Shape = "auto") -> list[Variable]:
     """Observed variables ``x0..x{n-1}``, with raster positions when ``shape`` gives a grid."""
     _check_n(n)
     grid = _shape(n, shape)
-    pos = (lambda i: divmod(i, grid[1])) if grid else (lambda i: None)
     with gc_paused():
-        return [Variable(f"x{i}", card=card, pos=pos(i)) for i in range(n)]
+        names = [f"x{i}" for i in range(n)]
+        positions = [divmod(i, grid[1]) for i in range(n)] if grid else [None] * n
+        return observed_variables(names, card, positions)
 
 
 def _order(n: int, ordering: Sequence[int] | None) -> list[int]:
