@@ -117,31 +117,36 @@ def markov_grid(
         raise GraphError(f"rows and cols must be >= 1, got {rows}x{cols}")
     _check_n(rows * cols)
     vars_ = pixels(rows * cols, card, (rows, cols))
-    edges = []
-    for r in range(rows):
-        for c in range(cols):
-            for key in neighbours:
-                dr, dc = GRID_NEIGHBOURS[key]
-                pr, pc = r + dr, c + dc
-                if 0 <= pr < rows and 0 <= pc < cols:
-                    edges.append((f"x{pr * cols + pc}", f"x{r * cols + c}"))
-    return DAG(vars_, edges, name="markov_grid")
+    given: list[list[int] | None] = [None] * (rows * cols)
+    with gc_paused():
+        for r in range(rows):
+            for c in range(cols):
+                ps = [
+                    (r + dr) * cols + c + dc
+                    for dr, dc in (GRID_NEIGHBOURS[key] for key in neighbours)
+                    if 0 <= r + dr < rows and 0 <= c + dc < cols
+                ]
+                if ps:
+                    given[r * cols + c] = ps
+    return DAG._of_indices(vars_, given, name="markov_grid")
 
 
 def naive_bayes(n: int, classes: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
     """Naive Bayes, ``p(y, x) = p(y) prod_i p(x_i | y)``, with the label ``y`` observed."""
     label = Variable("y", card=classes, role="label")
-    vars_ = pixels(n, card, shape)
-    return DAG([label, *vars_], [("y", v.name) for v in vars_], name=f"naive_bayes(K={classes})")
+    return _one_parent(label, pixels(n, card, shape), f"naive_bayes(K={classes})")
+
+
+def _one_parent(root: Variable, vars_: list[Variable], name: str) -> DAG:
+    """``root`` first, then ``vars_``, each with ``root`` as its one parent."""
+    only = [0]  # one shared list: a single parent is never rewritten
+    return DAG._of_indices([root, *vars_], [None, *([only] * len(vars_))], name=name)
 
 
 def latent_class(n: int, components: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
     """Latent class (mixture of products), ``p(x) = sum_z p(z) prod_i p(x_i | z)``, ``z`` hidden."""
     hidden = Variable("z", card=components, role="latent")
-    vars_ = pixels(n, card, shape)
-    return DAG(
-        [hidden, *vars_], [("z", v.name) for v in vars_], name=f"latent_class(K={components})"
-    )
+    return _one_parent(hidden, pixels(n, card, shape), f"latent_class(K={components})")
 
 
 def autoregressive(

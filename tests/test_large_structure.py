@@ -171,3 +171,38 @@ def test_a_chain_built_from_indices_equals_one_built_from_names(order):
     )
     assert large.summary_large(fast) == large.summary_large(slow)
     assert graphs.param_count(fast) == sum(2 ** len(fast.parents(v)) for v in fast)
+
+
+def _grid_edges(rows: int, cols: int) -> list[tuple[str, str]]:
+    steps = ((0, -1), (-1, 0), (-1, -1), (-1, 1))  # left, up, up-left, up-right
+    return [
+        (f"x{(r + dr) * cols + c + dc}", f"x{r * cols + c}")
+        for r in range(rows)
+        for c in range(cols)
+        for dr, dc in steps
+        if 0 <= r + dr < rows and 0 <= c + dc < cols
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fast", "variables", "edges"),
+    [
+        (
+            graphs.naive_bayes(9, classes=3),
+            [Variable("y", 3, role="label"), *graphs.families.pixels(9)],
+            [("y", f"x{i}") for i in range(9)],
+        ),
+        (
+            graphs.latent_class(5, components=4),
+            [Variable("z", 4, role="latent"), *graphs.families.pixels(5)],
+            [("z", f"x{i}") for i in range(5)],
+        ),
+        (graphs.markov_grid(3, 4), graphs.families.pixels(12, shape=(3, 4)), _grid_edges(3, 4)),
+    ],
+    ids=["naive", "latent", "grid"],
+)
+def test_families_built_from_indices_equal_ones_built_from_names(fast, variables, edges):
+    slow = DAG(variables, edges, name=fast.name)
+    assert fast == slow and repr(fast) == repr(slow)
+    assert [fast.parents(v) for v in fast] == [slow.parents(v) for v in slow]
+    assert [fast.children(v) for v in fast] == [slow.children(v) for v in slow]
