@@ -46,19 +46,19 @@ class _Reach:
         from scipy.sparse import csr_matrix
 
         self.nodes = nodes = dag.nodes  # a new tuple per call: read once
-        index = {n: i for i, n in enumerate(nodes)}
-        rows: list[list[int]] = [[] for _ in nodes]
-        for child in nodes:
-            for p in dag.parents(child):
-                rows[index[p]].append(index[child])
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(r) for r in rows])
-        indices = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
-        n = len(rows)
+        n = len(nodes)
+        indptr, indices = dag._parent_arrays()  # row i: the parents of node i
         data = np.ones(len(indices), dtype=np.int8)
-        self.graph = csr_matrix((data, indices, indptr), shape=(n, n))
-        self.out_degree = np.diff(indptr)
-        self.index = index
+        # the transpose: row i holds the children of node i
+        self.graph = csr_matrix((data, indices, indptr), shape=(n, n)).T.tocsr()
+        self.graph.sort_indices()
+        self.out_degree = np.diff(self.graph.indptr)
+        self.in_degree = np.diff(indptr)
+
+    def children(self, i: int) -> list[int]:
+        """Indices of the children of node ``i``, in node order."""
+        g = self.graph
+        return [int(j) for j in g.indices[g.indptr[i] : g.indptr[i + 1]]]
 
     def descendants(self, start: int) -> np.ndarray:
         """Indices of the strict descendants of node ``start``."""
@@ -68,13 +68,23 @@ class _Reach:
         return np.asarray(reached[1:], dtype=np.int64)
 
 
+def _topological_steps(dag: DAG) -> range | list[int]:
+    """The node indices of ``dag.topological_order()``."""
+    order, nodes = dag.topological_order(), dag.nodes
+    if order == nodes:  # node order is topological (every zoo family)
+        return range(len(nodes))
+    index = {n: i for i, n in enumerate(nodes)}
+    return [index[n] for n in order]
+
+
 def _statement(dag: DAG, i: int, reach: _Reach, names: int) -> dict[str, Any] | None:
     """Node i's local Markov statement with its first ``names`` nodes and their count, or
     None when it claims nothing."""
     node = reach.nodes[i]
     rest = np.ones(len(dag), dtype=bool)
     rest[reach.descendants(i)] = False
-    rest[[reach.index[p] for p in dag.parents(node)]] = False
+    indptr, indices = dag._parent_arrays()
+    rest[indices[indptr[i] : indptr[i + 1]]] = False
     rest[i] = False
     count = int(rest.sum())
     if count == 0:
@@ -91,13 +101,14 @@ def _statement(dag: DAG, i: int, reach: _Reach, names: int) -> dict[str, Any] | 
 def local_markov_count(dag: DAG, reach: _Reach | None = None) -> int:
     """How many nodes claim a local Markov statement (see the module's note)."""
     n, reach = len(dag), reach or _Reach(dag)
-    count = 0
-    for pos, node in enumerate(dag.topological_order()):
-        i, parents = reach.index[node], len(dag.parents(node))
-        if pos > parents:  # an earlier node that is no parent: a non-descendant
-            count += 1
-        elif reach.out_degree[i] < n - 1 - pos:  # else every later node is a child
-            count += len(reach.descendants(i)) < n - 1 - pos
+    pos = np.empty(n, dtype=np.int64)
+    pos[np.asarray(_topological_steps(dag), dtype=np.int64)] = np.arange(n)
+    claims = pos > reach.in_degree  # an earlier node that is no parent: a non-descendant
+    count = int(claims.sum())
+    for i in np.flatnonzero(~claims).tolist():  # else every later node must be a child
+        later = n - 1 - int(pos[i])
+        if reach.out_degree[i] < later:
+            count += len(reach.descendants(i)) < later
     return count
 
 
@@ -116,38 +127,44 @@ def local_markov_head(
     return out
 
 
-def blankets_head(dag: DAG, shown: int = SHOWN) -> dict[str, list[str]]:
+def blankets_head(
+    dag: DAG, shown: int = SHOWN, reach: _Reach | None = None
+) -> dict[str, list[str]]:
     """The Markov blankets of the first ``shown`` nodes (parents, children, co-parents)."""
-    nodes = dag.nodes
-    index = {n: i for i, n in enumerate(nodes)}
+    reach = reach or _Reach(dag)
+    indptr, indices = dag._parent_arrays()
     out = {}
-    for node in nodes[:shown]:
-        blanket = set(dag.parents(node)) | set(dag.children(node))
-        for child in dag.children(node):
-            blanket.update(dag.parents(child))
-        blanket.discard(node)
-        out[node] = sorted(blanket, key=index.__getitem__)
+    for i in range(min(shown, len(reach.nodes))):
+        blanket = set(indices[indptr[i] : indptr[i + 1]].tolist())
+        for c in reach.children(i):
+            blanket.add(c)
+            blanket.update(indices[indptr[c] : indptr[c + 1]].tolist())
+        blanket.discard(i)
+        out[reach.nodes[i]] = [reach.nodes[j] for j in sorted(blanket)]
     return out
 
 
 def _root_sets(dag: DAG, removed: frozenset[str]) -> list[frozenset[int]]:
     """Per node not ``removed`` (node order), the indices of its root ancestors (itself if a
     root) in the graph without ``removed``; equal sets are often one shared object."""
-    sets: dict[str, frozenset[int]] = {}
-    for i, node in enumerate(dag.topological_order()):
-        if node in removed:
+    gone = {dag.index(n) for n in removed}
+    indptr, indices = dag._parent_arrays()
+    ptr, idx = indptr.tolist(), indices.tolist()  # Python ints: no lookup by name per node
+    sets: list[frozenset[int]] = [frozenset()] * len(dag)
+    for i in _topological_steps(dag):
+        if i in gone:
             continue
-        parents = [p for p in dag.parents(node) if p not in removed]
+        parents = [p for p in idx[ptr[i] : ptr[i + 1]] if p not in gone]
         if not parents:
-            sets[node] = frozenset((i,))  # any one number per root will do
+            sets[i] = frozenset((i,))
             continue
         acc = sets[parents[0]]
         for p in parents[1:]:
             other = sets[p]
             if other is not acc and not other <= acc:
                 acc = acc | other
-        sets[node] = acc
-    return [sets[n] for n in dag.nodes if n not in removed]  # one tuple, built once
+        sets[i] = acc
+    return [s for i, s in enumerate(sets) if i not in gone] if gone else sets
 
 
 def dsep_share(
@@ -191,7 +208,7 @@ def summary_large(dag: DAG) -> dict[str, Any]:
     counts exact, shares exact or estimated with their standard error (``..._se``)."""
     reach = _Reach(dag)
     statements = local_markov_head(dag, reach=reach)
-    blankets = blankets_head(dag)
+    blankets = blankets_head(dag, reach=reach)
     out: dict[str, Any] = {
         "local_markov": statements,
         "local_markov_count": local_markov_count(dag, reach),
@@ -203,7 +220,7 @@ def summary_large(dag: DAG) -> dict[str, Any]:
     out["dsep_share_marginal"] = share
     if se is not None:
         out["dsep_share_marginal_se"] = se
-    hidden = tuple(n for n in dag.nodes if dag.role(n) in ("label", "latent"))
+    hidden = tuple(v.name for v in dag.variables if v.role in ("label", "latent"))
     if hidden:
         out["dsep_given"] = list(hidden)
         if all(not dag.parents(h) for h in hidden):

@@ -7,7 +7,9 @@ Bernoulli has one, not two.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import NoReturn
 
 import numpy as np
 
@@ -24,12 +26,24 @@ def _finite_cards(dag: DAG, nodes: Iterable[str]) -> dict[str, int]:
     for n in nodes:
         card = dag.card(n)
         if card is None:
-            raise GraphError(
-                f"node {n!r} of DAG {dag.name!r} has no finite number of states; "
-                f"tabular counts need discrete variables"
-            )
+            _no_card(dag, n)
         cards[n] = card
     return cards
+
+
+def _no_card(dag: DAG, node: str) -> NoReturn:
+    raise GraphError(
+        f"node {node!r} of DAG {dag.name!r} has no finite number of states; "
+        f"tabular counts need discrete variables"
+    )
+
+
+def _node_cards(dag: DAG) -> list[int]:
+    """Every node's card in node order (one pass, no lookup by name)."""
+    cards = [v.card for v in dag.variables]
+    if None in cards:
+        _no_card(dag, dag.nodes[cards.index(None)])
+    return cards  # type: ignore[return-value]  # None ruled out above
 
 
 def param_count(dag: DAG) -> int:
@@ -41,8 +55,31 @@ def param_count(dag: DAG) -> int:
     >>> param_count(naive_bayes(64, classes=10))  # (K - 1) + K n
     649
     """
-    card = _finite_cards(dag, dag.nodes)
-    return sum((card[n] - 1) * math.prod(card[p] for p in dag.parents(n)) for n in dag.nodes)
+    cards = _node_cards(dag)
+    indptr, indices = dag._parent_arrays()
+    if len(set(cards)) == 1:  # one card c: (c - 1) c^k per node with k parents, by k
+        c = cards[0]
+        degrees = np.bincount(np.diff(indptr))
+        return sum(int(m) * (c - 1) * c**k for k, m in enumerate(degrees.tolist()))
+    ptr, idx = indptr.tolist(), indices.tolist()
+    return sum(
+        (c - 1) * math.prod(cards[j] for j in idx[ptr[i] : ptr[i + 1]]) for i, c in enumerate(cards)
+    )
+
+
+def _powers(dag: DAG, nodes: Iterable[str] | None) -> dict[int, int]:
+    """How many of ``nodes`` (default: the observed and label ones) have each card."""
+    if nodes is None:
+        counted = [v for v in dag.variables if v.role in COUNTED_ROLES]
+        missing = next((v.name for v in counted if v.card is None), None)
+        if missing is not None:
+            _no_card(dag, missing)
+        found = Counter(v.card for v in counted)
+    else:
+        names = list(nodes)
+        dag.check_nodes(names)
+        found = Counter(_finite_cards(dag, names).values())
+    return dict(found)  # type: ignore[arg-type]  # None ruled out above
 
 
 def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
@@ -54,27 +91,14 @@ def full_joint_count(dag: DAG, nodes: Iterable[str] | None = None) -> int:
     whose card is ``None``.
     """
     # by powers: multiplying state counts in one at a time is quadratic in the digits
-    total: int = math.prod(c**k for c, k in _card_powers(dag, nodes).items())
+    total: int = math.prod(c**k for c, k in _powers(dag, nodes).items())
     return total - 1
-
-
-def _card_powers(dag: DAG, nodes: Iterable[str] | None) -> dict[int, int]:
-    """How many of the counted ``nodes`` have each number of states."""
-    if nodes is None:
-        nodes = [n for n in dag.nodes if dag.role(n) in COUNTED_ROLES]
-    nodes = list(nodes)
-    dag.check_nodes(nodes)
-    card = _finite_cards(dag, nodes)
-    powers: dict[int, int] = {}
-    for n in nodes:
-        powers[card[n]] = powers.get(card[n], 0) + 1
-    return powers
 
 
 def full_joint_formula(dag: DAG, nodes: Iterable[str] | None = None) -> str:
     """:func:`full_joint_count` as a formula, ``"2^784 - 1"`` (``"2^63 * 10 - 1"``): what a
     card shows where the number itself has too many digits to print."""
-    powers = _card_powers(dag, nodes)
+    powers = _powers(dag, nodes)
     factors = [f"{c}^{k}" if k > 1 else str(c) for c, k in sorted(powers.items())]
     return f"{' * '.join(factors) or '1'} - 1"
 

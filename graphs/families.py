@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from .dag import DAG, Variable
+from .dag import DAG, Variable, gc_paused, observed_variables
 from .errors import GraphError
 
 # "auto": a square grid when n is a perfect square; None: no positions.
@@ -58,8 +58,10 @@ def pixels(n: int, card: int = 2, shape: Shape = "auto") -> list[Variable]:
     """Observed variables ``x0..x{n-1}``, with raster positions when ``shape`` gives a grid."""
     _check_n(n)
     grid = _shape(n, shape)
-    pos = (lambda i: divmod(i, grid[1])) if grid else (lambda i: None)
-    return [Variable(f"x{i}", card=card, pos=pos(i)) for i in range(n)]
+    with gc_paused():
+        names = [f"x{i}" for i in range(n)]
+        positions = [divmod(i, grid[1]) for i in range(n)] if grid else [None] * n
+        return observed_variables(names, card, positions)
 
 
 def _order(n: int, ordering: Sequence[int] | None) -> list[int]:
@@ -92,12 +94,12 @@ def markov_chain(
     _check_edges(k * n - k * (k + 1) // 2, f"a Markov chain of order {order} over {n:,} variables")
     vars_ = pixels(n, card, shape)
     seq = _order(n, ordering)
-    edges = [
-        (vars_[seq[j]].name, vars_[seq[i]].name)
-        for i in range(n)
-        for j in range(max(0, i - order), i)
-    ]
-    return DAG(vars_, edges, name=f"markov_chain(order={order})")
+    # parents by index: a million names in an edge list cost more than the DAG itself
+    given: list[list[int] | None] = [None] * n
+    with gc_paused():
+        for i in range(1, n):
+            given[seq[i]] = seq[i - order if i > order else 0 : i]
+    return DAG._of_indices(vars_, given, name=f"markov_chain(order={order})")
 
 
 def markov_grid(
@@ -115,31 +117,36 @@ def markov_grid(
         raise GraphError(f"rows and cols must be >= 1, got {rows}x{cols}")
     _check_n(rows * cols)
     vars_ = pixels(rows * cols, card, (rows, cols))
-    edges = []
-    for r in range(rows):
-        for c in range(cols):
-            for key in neighbours:
-                dr, dc = GRID_NEIGHBOURS[key]
-                pr, pc = r + dr, c + dc
-                if 0 <= pr < rows and 0 <= pc < cols:
-                    edges.append((f"x{pr * cols + pc}", f"x{r * cols + c}"))
-    return DAG(vars_, edges, name="markov_grid")
+    given: list[list[int] | None] = [None] * (rows * cols)
+    with gc_paused():
+        for r in range(rows):
+            for c in range(cols):
+                ps = [
+                    (r + dr) * cols + c + dc
+                    for dr, dc in (GRID_NEIGHBOURS[key] for key in neighbours)
+                    if 0 <= r + dr < rows and 0 <= c + dc < cols
+                ]
+                if ps:
+                    given[r * cols + c] = ps
+    return DAG._of_indices(vars_, given, name="markov_grid")
 
 
 def naive_bayes(n: int, classes: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
     """Naive Bayes, ``p(y, x) = p(y) prod_i p(x_i | y)``, with the label ``y`` observed."""
     label = Variable("y", card=classes, role="label")
-    vars_ = pixels(n, card, shape)
-    return DAG([label, *vars_], [("y", v.name) for v in vars_], name=f"naive_bayes(K={classes})")
+    return _one_parent(label, pixels(n, card, shape), f"naive_bayes(K={classes})")
+
+
+def _one_parent(root: Variable, vars_: list[Variable], name: str) -> DAG:
+    """``root`` first, then ``vars_``, each with ``root`` as its one parent."""
+    only = [0]  # one shared list: a single parent is never rewritten
+    return DAG._of_indices([root, *vars_], [None, *([only] * len(vars_))], name=name)
 
 
 def latent_class(n: int, components: int = 10, card: int = 2, shape: Shape = "auto") -> DAG:
     """Latent class (mixture of products), ``p(x) = sum_z p(z) prod_i p(x_i | z)``, ``z`` hidden."""
     hidden = Variable("z", card=components, role="latent")
-    vars_ = pixels(n, card, shape)
-    return DAG(
-        [hidden, *vars_], [("z", v.name) for v in vars_], name=f"latent_class(K={components})"
-    )
+    return _one_parent(hidden, pixels(n, card, shape), f"latent_class(K={components})")
 
 
 def autoregressive(

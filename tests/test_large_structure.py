@@ -143,3 +143,66 @@ def test_drawing_a_huge_dag_is_refused_in_one_line(capsys):
     assert main(["show", "markov-chain", "--n", "3000", "--heatmap", "never.png"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "at most 2,000" in err[0]
+
+
+def test_a_large_card_never_builds_the_networkx_graph():
+    n = large.EXACT_NODES + 500
+    for family, options in (("markov-chain", {"n": n}), ("latent-class", {"n": n, "classes": 3})):
+        spec = get_family(family)
+        dag = spec.build(**options)
+        card = structure_card(spec, dag, options)
+        dag.ancestors("x40"), dag.descendants("x40")
+        assert card["listed"]["nodes"] == len(dag)
+        assert dag._graph is None  # built only for the algorithms that need networkx
+    assert len(dag.graph) == n + 1 and dag._graph is not None  # on demand
+
+
+@pytest.mark.parametrize("order", [1, 3])
+def test_a_chain_built_from_indices_equals_one_built_from_names(order):
+    n, perm = 40, [int(i) for i in np.random.default_rng(order).permutation(40)]
+    fast = graphs.markov_chain(n, order=order, ordering=perm)  # node order not topological
+    names = [f"x{i}" for i in perm]
+    edges = [(names[j], names[i]) for i in range(n) for j in range(max(0, i - order), i)]
+    slow = DAG(graphs.families.pixels(n), edges, name=fast.name)
+    assert fast == slow and fast.topological_order() == slow.topological_order()
+    assert [fast.parents(v) for v in fast] == [slow.parents(v) for v in slow]
+    assert set(fast.graph.edges) == set(slow.edges) and dict(fast.graph.nodes) == dict(
+        slow.graph.nodes
+    )
+    assert large.summary_large(fast) == large.summary_large(slow)
+    assert graphs.param_count(fast) == sum(2 ** len(fast.parents(v)) for v in fast)
+
+
+def _grid_edges(rows: int, cols: int) -> list[tuple[str, str]]:
+    steps = ((0, -1), (-1, 0), (-1, -1), (-1, 1))  # left, up, up-left, up-right
+    return [
+        (f"x{(r + dr) * cols + c + dc}", f"x{r * cols + c}")
+        for r in range(rows)
+        for c in range(cols)
+        for dr, dc in steps
+        if 0 <= r + dr < rows and 0 <= c + dc < cols
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fast", "variables", "edges"),
+    [
+        (
+            graphs.naive_bayes(9, classes=3),
+            [Variable("y", 3, role="label"), *graphs.families.pixels(9)],
+            [("y", f"x{i}") for i in range(9)],
+        ),
+        (
+            graphs.latent_class(5, components=4),
+            [Variable("z", 4, role="latent"), *graphs.families.pixels(5)],
+            [("z", f"x{i}") for i in range(5)],
+        ),
+        (graphs.markov_grid(3, 4), graphs.families.pixels(12, shape=(3, 4)), _grid_edges(3, 4)),
+    ],
+    ids=["naive", "latent", "grid"],
+)
+def test_families_built_from_indices_equal_ones_built_from_names(fast, variables, edges):
+    slow = DAG(variables, edges, name=fast.name)
+    assert fast == slow and repr(fast) == repr(slow)
+    assert [fast.parents(v) for v in fast] == [slow.parents(v) for v in slow]
+    assert [fast.children(v) for v in fast] == [slow.children(v) for v in slow]

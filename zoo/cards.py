@@ -111,6 +111,13 @@ class StructureCard(CardDisplay):
     @classmethod
     def of(cls, spec: FamilySpec, dag: DAG, options: JSON | None = None) -> StructureCard:
         """The card of ``dag`` built by family ``spec`` with ``options`` (graphs only)."""
+        from graphs.dag import gc_paused
+
+        with gc_paused():  # a million-node card makes millions of objects, none cyclic
+            return cls._of(spec, dag, options)
+
+    @classmethod
+    def _of(cls, spec: FamilySpec, dag: DAG, options: JSON | None) -> StructureCard:
         import graphs
         from graphs._summary_large import EXACT_NODES, SHOWN  # where graphs cuts its lists
 
@@ -119,14 +126,15 @@ class StructureCard(CardDisplay):
         full_count = graphs.full_joint_count(dag)
         # too many digits to print (Python refuses beyond 4,300): the formula instead
         full = full_count if full_count < 10**FULL_JOINT_DIGITS else graphs.full_joint_formula(dag)
-        over = [n for n in dag.nodes if dag.role(n) in ("observed", "label")]
+        variables, listed = dag.variables, None  # one pass each, no lookup by name per node
+        over = [v.name for v in variables if v.role in ("observed", "label")]
         params: JSON = {
             "model": model,
             "conditional": spec.conditional(**options),
             "formula": spec.formula,
             # a tabular count needs every node finite (a continuous latent has none)
             "tabular": (
-                graphs.param_count(dag) if all(v.card is not None for v in dag.variables) else None
+                graphs.param_count(dag) if all(v.card is not None for v in variables) else None
             ),
             "full_joint": full,
             "full_joint_over": over,
@@ -136,7 +144,6 @@ class StructureCard(CardDisplay):
         }
         if spec.amortisation is not None:  # fitted beside the model, so counted apart
             params["amortisation"] = spec.amortisation(dag, **options)
-        variables, listed = dag.variables, None
         edges = (
             (p, child) for child in dag.nodes for p in dag.parents(child)
         )  # the order of dag.edges, lazily
@@ -146,7 +153,7 @@ class StructureCard(CardDisplay):
             roles: dict[str, int] = {}
             for v in variables:
                 roles[v.role] = roles.get(v.role, 0) + 1
-            count = sum(len(dag.parents(n)) for n in dag.nodes)
+            count = len(dag.edges)
             listed = {"nodes": len(variables), "edges": count, "roles": roles, "shown": SHOWN}
             variables = variables[:SHOWN]
         nodes = [
