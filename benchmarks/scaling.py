@@ -34,6 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _measure import measured_zoo  # noqa: E402
 from peers import environment  # noqa: E402
 
 import zoo  # noqa: E402
@@ -63,22 +64,10 @@ def rows_file(n: int, folder: Path) -> Path:
 def run_rows(path: Path) -> dict:
     """``zoo fit markov-chain`` on ``path`` in a fresh process: wall seconds, peak RSS and the
     card's own seconds."""
-    import os
-    import subprocess
-
-    cmd = [sys.executable, "-m", "zoo.cli", "fit", "markov-chain", "--data", str(path), "--json"]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise RuntimeError(f"zoo fit failed on {path} (status {status})")
-    card = json.loads(out)
+    card, wall, peak = measured_zoo(["fit", "markov-chain", "--data", str(path)])
     return {
         "wall": wall,
-        "peak_gib": usage.ru_maxrss / 2**20,  # kilobytes on Linux
+        "peak_gib": peak,
         "seconds": card["seconds"],
         "nats_per_item": card["heldout"]["nats_per_item"],
         "exact": card["heldout"].get("exact", False),

@@ -14,10 +14,9 @@ import argparse
 import json
 import math
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from _measure import measured_zoo
 
 HERE = Path(__file__).resolve().parent
 SIZES = (10_000, 100_000, 1_000_000)
@@ -27,18 +26,9 @@ GOALS = {1_000_000: (5.0, 1.0)}
 
 def run_show(n: int) -> dict:
     """``zoo show markov-chain --n n --json`` in a fresh process: wall seconds, peak RSS."""
-    cmd = [sys.executable, "-m", "zoo.cli", "show", "markov-chain", "--n", str(n), "--json"]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise RuntimeError(f"zoo show failed at n={n} (status {status})")
-    card = json.loads(out)
+    card, wall, peak = measured_zoo(["show", "markov-chain", "--n", str(n)])
     assert card["listed"]["nodes"] == n
-    return {"n": n, "wall": wall, "peak_gib": usage.ru_maxrss / 2**20}  # KiB on Linux
+    return {"n": n, "wall": wall, "peak_gib": peak}
 
 
 def main(argv: list[str] | None = None) -> int:
