@@ -3,6 +3,9 @@ serially (``--workers 0``) and on a local cluster of 2 worker processes (``--wor
 in one run, as a ratio (goal: 1.6 or more on a 2-core machine). Both runs are the real
 command in a fresh process, without the sweep cache, and read the same persistent JAX
 compilation cache (warm it with one earlier ``zoo compare --budget quick``, or pass --warm).
+A third run, serial on one core, bounds the ratio: two workers can at best halve the
+one-core time, while the serial run already uses the second core for part of its work
+(parallel chains, XLA's threads).
 
 Then, from measured per-task seconds, a projection of the default compare with 10 splits x
 3 seeds onto 1 to 32 workers: tasks assigned longest first to the earliest free worker
@@ -32,13 +35,20 @@ ROOT = Path(__file__).resolve().parents[1]
 ZOO = [str(Path(sys.executable).parent / "zoo")]  # the console script users run
 
 
-def run_compare(args: argparse.Namespace, workers: int, out: Path) -> float:
+def one_core() -> None:
+    """In the child before it starts: the first core only."""
+    os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:1])
+
+
+def run_compare(args: argparse.Namespace, workers: int, out: Path, pinned: bool = False) -> float:
     cmd = [*ZOO, "compare", "--budget", "quick", "--splits", str(args.splits)]
     cmd += ["--workers", str(workers), "--cache", "off", "--out", str(out), "--json"]
     if args.families:
         cmd += ["--families", *args.families]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, preexec_fn=one_core if pinned else None
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
@@ -68,6 +78,12 @@ def main() -> None:
     p.add_argument("--splits", type=int, default=4)
     p.add_argument("--families", nargs="+", help="a subset of rows (default: all)")
     p.add_argument("--warm", action="store_true", help="one untimed quick compare first")
+    p.add_argument(
+        "--no-one-core",
+        dest="one_core",
+        action="store_false",
+        help="skip the third run: serial on one core, which bounds what 2 workers can gain",
+    )
     p.add_argument("--json", help="write the numbers here")
     p.add_argument("--out", help="keep the serial run's report here (default: a temp folder)")
     args = p.parse_args()
@@ -79,6 +95,7 @@ def main() -> None:
         serial_out = Path(args.out) if args.out else Path(tmp) / "serial"
         serial = run_compare(args, 0, serial_out)
         cluster = run_compare(args, 2, Path(tmp) / "cluster")
+        alone = run_compare(args, 0, Path(tmp) / "one-core", pinned=True) if args.one_core else None
         same = (serial_out / "results.json").read_bytes() == (
             Path(tmp) / "cluster" / "results.json"
         ).read_bytes()
@@ -100,6 +117,9 @@ def main() -> None:
         "serial_seconds": round(serial, 1),
         "cluster_2_workers_seconds": round(cluster, 1),
         "speedup": round(serial / cluster, 2),
+        # two workers can at best halve the one-core time, so this bounds the speed-up
+        "serial_one_core_seconds": None if alone is None else round(alone, 1),
+        "speedup_bound": None if alone is None else round(2 * serial / alone, 2),
         "identical_results_json": same,
         "tasks": len(tasks),
         "quick_task_seconds": {f: [round(x, 2) for x in v] for f, v in quick.items()},
@@ -115,6 +135,13 @@ def main() -> None:
         f"  serial {serial:.1f} s, 2-worker LocalCluster {cluster:.1f} s: "
         f"speed-up {result['speedup']:.2f}x (goal 1.6x); identical results.json: {same}"
     )
+    if alone is not None:
+        print(
+            f"  serial on one core {alone:.1f} s: the serial run already gains "
+            f"{alone / serial:.2f}x from the second core, so 2 workers can gain at most "
+            f"2 x {serial:.1f} / {alone:.1f} = {result['speedup_bound']:.2f}x; the cluster "
+            f"reaches {result['speedup'] / result['speedup_bound']:.0%} of that"
+        )
     print(
         "  per-task seconds (quick): "
         + ", ".join(f"{f} {sum(v) / len(v):.1f}" for f, v in quick.items())

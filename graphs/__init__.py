@@ -46,6 +46,7 @@ from .plates import unroll
 if TYPE_CHECKING:  # the checker sees the lazy names' signatures; nothing loads at run time
     from .draw import draw_dag as draw_dag
     from .draw import draw_pairwise as draw_pairwise
+    from .draw import figure_bytes as figure_bytes
     from .draw import layout as layout
     from .draw import save_figure as save_figure
     from .interop import from_bif as from_bif
@@ -59,6 +60,7 @@ _LAZY = {
     "draw_dag": "draw",
     "draw_pairwise": "draw",
     "layout": "draw",
+    "figure_bytes": "draw",
     "save_figure": "draw",
     "from_pgmpy": "interop",
     "to_pgmpy": "interop",

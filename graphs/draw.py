@@ -577,5 +577,18 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
         raise GraphError(f"cannot save a figure to {str(path)!r}: {str(existing)!r} is a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "xb") as fh:
-        fig.savefig(fh, format=suffix[1:], dpi=150, bbox_inches="tight")
+        fh.write(figure_bytes(fig, suffix))
     return path
+
+
+def figure_bytes(fig: Figure, suffix: str = ".png") -> bytes:
+    """``fig`` as the bytes :func:`save_figure` writes for a file ending in ``suffix``: for
+    a figure drawn in one process and saved in another."""
+    import io
+
+    suffix = suffix.lower()
+    if suffix not in SUFFIXES:
+        raise GraphError(f"cannot render a figure as {suffix!r}; use one of {list(SUFFIXES)}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix[1:], dpi=150, bbox_inches="tight")
+    return buffer.getvalue()

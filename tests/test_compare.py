@@ -132,6 +132,8 @@ def test_html_parses_and_links_only_existing_files(run):
         assert (run["out"] / link).is_file(), link
     for name in ("frontier.png", "learning.png", "samples.png", "results.json"):
         assert name in parser.links
+    written = {p.name for p in run["out"].glob("*.png")}
+    assert written <= set(parser.links), written - set(parser.links)  # no figure left unshown
     page = (run["out"] / "index.html").read_text(encoding="utf-8")
     marks = sum(line.count(report.FAIL) for line in run["stdout"].splitlines()[2:])
     assert page.count('<td class="fail">') == marks > 0  # the quick budget fails some checks

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import socket
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from zoo.cli import main
 from zoo.compare import compare
 from zoo.data import load_data
 from zoo.report import results_json
-from zoo.sweep_exec import run_tasks
+from zoo.sweep_exec import _client as sweep_client
+from zoo.sweep_exec import _Dealer, run_tasks
 
 DATA = "tests/golden/data/pixels16.csv"  # 300 items, 16 pixels: the cheapest real data
 FAMILIES = ["independent", "naive-bayes"]  # exact conjugate posteriors at the quick budget
@@ -192,6 +194,16 @@ def test_cli_cache_resumes_without_work(serial, tmp_path, monkeypatch):
     assert code == 0, err
     assert second == first and "6 of 6 tasks read from the sweep cache" in err
     assert time.perf_counter() - start < 30
+    # each family's figures, drawn where it was fitted, come back with it (and from the cache)
+    for out in (tmp_path / "a", tmp_path / "b"):
+        page = (out / "index.html").read_text(encoding="utf-8")
+        for family, trace in (("independent", "rank"), ("naive-bayes", "rank")):
+            for kind in ("dag", "independence", trace):
+                name = f"{kind}-{family}.png"
+                assert (out / name).read_bytes()[:4] == b"\x89PNG" and f'src="{name}"' in page
+    assert (tmp_path / "a" / "dag-independent.png").read_bytes() == (
+        tmp_path / "b" / "dag-independent.png"
+    ).read_bytes()
 
 
 def test_cli_names_a_failed_task_and_reports_the_others(tmp_path, monkeypatch):
@@ -255,19 +267,24 @@ def _exact_elpd_loo(y: np.ndarray, scale: float) -> float:
     return total
 
 
-def test_zoo_sweep_scores_a_grid_of_program_arguments(tmp_path):
+def test_zoo_sweep_scores_a_grid_of_program_arguments(tmp_path, scheduler):
     y = np.random.default_rng(0).normal(1.5, 1.0, size=30).round(3)
     (tmp_path / "model.py").write_text(PROGRAM)
     (tmp_path / "data.json").write_text(json.dumps({"y": y.tolist()}))
-    code, stdout, err = _zoo(
-        "sweep", f"{tmp_path}/model.py:normal_mean", "--data", str(tmp_path / "data.json"),
-        "--grid", "scale=0.05,3", "--chains", "1", "--warmup", "200", "--draws", "400",
-        "--workers", "0", "--cache", "off", "--out", str(tmp_path / "out"), "--json",
-    )  # fmt: skip
-    assert code == 0, err
-    record = json.loads(stdout)
+    records = []
+    for where in (["--workers", "0"], ["--scheduler", scheduler]):
+        code, stdout, err = _zoo(
+            "sweep", f"{tmp_path}/model.py:normal_mean", "--data", str(tmp_path / "data.json"),
+            "--grid", "scale=0.05,3", "--chains", "1", "--warmup", "200", "--draws", "400",
+            *where, "--cache", "off", "--out", str(tmp_path / where[0]), "--json",
+        )  # fmt: skip
+        assert code == 0, err
+        records.append(json.loads(stdout))
+    record, remote = records
+    assert remote["points"] == record["points"]  # the program ran on the cluster's workers
+    tmp_path = tmp_path / "--workers"
     assert [p["args"] for p in record["points"]] == [{"scale": 0.05}, {"scale": 3}]
-    assert (tmp_path / "out" / "sweep.png").is_file()
+    assert (tmp_path / "sweep.png").is_file()
     for p in record["points"]:
         exact = _exact_elpd_loo(y, p["args"]["scale"])
         assert p["elpd_loo_mean"] == pytest.approx(exact, abs=0.3), p
@@ -294,3 +311,47 @@ def test_sbc_runs_as_a_task_with_the_same_numbers(scheduler):
         again = SBCResult.from_dict(record)
         np.testing.assert_array_equal(again.ranks, direct.ranks)
         assert again.combined_p == direct.combined_p and again.quantities == direct.quantities
+
+
+def test_the_dealer_keeps_a_worker_on_its_group_and_steals_only_when_idle():
+    dealer = _Dealer(list(range(7)), ["a", "a", "a", "b", "b", "c", "c"])
+    assert dealer.next_for("w1") == 0  # w1 holds a
+    assert dealer.next_for("w2") == 3  # w2 holds b
+    assert [dealer.next_for("w2"), dealer.next_for("w2")] == [4, 5]  # b done: w2 takes c
+    assert [dealer.next_for("w1"), dealer.next_for("w2")] == [1, 6]
+    assert dealer.next_for("w2") == 2  # nothing unclaimed: the last of a, rather than idle
+    assert dealer.next_for("w1") is None and dealer.next_for("w2") is None
+    plain = _Dealer([4, 2, 9], None)  # no groups: spec order, whoever asks
+    assert [plain.next_for("w"), plain.next_for("v"), plain.next_for("w")] == [4, 2, 9]
+    assert plain.next_for("v") is None
+
+
+PIN = """
+import json, os, threading
+from zoo._sweep_worker import pin
+cores = sorted(os.sched_getaffinity(0))
+started = threading.Event(); stop = threading.Event()
+def wait():
+    started.set(); stop.wait()
+other = threading.Thread(target=wait); other.start(); started.wait()
+share = pin(1, 2)
+mine = sorted(os.sched_getaffinity(other.native_id))
+print(json.dumps([cores, share, mine, pin(0, len(cores) + 1)]))
+stop.set()
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs CPU affinity and 2 cores",
+)
+def test_local_workers_keep_to_their_own_cores():
+    out = subprocess.run([sys.executable, "-c", PIN], capture_output=True, text=True, check=True)
+    cores, share, other, too_many = json.loads(out.stdout)
+    # worker 1 of 2 gets the second half of the cores, and so does a thread started before
+    assert share == cores[len(cores) // 2 :] and other == share
+    assert too_many is None  # more workers than cores: left to the system
+    with sweep_client(2, None) as client:
+        shares = sorted(client.run(lambda: sorted(os.sched_getaffinity(0))).values())
+    half = len(cores) // 2
+    assert shares == [cores[:half], cores[half:]]

@@ -3,13 +3,15 @@ with S seeds, as Dask tasks (:mod:`zoo.sweep_exec`); then intervals and paired d
 (:mod:`zoo._sweep_stats`).
 
 One task fits one family on one split with one seed and returns its row, learning curve and
-seconds as JSON. Split 0 is the fixed default split and the first seed is ``--seed``, so the
-report's table and figures show the same fits as a plain ``zoo compare``; the sweep adds
-``results.json["sweep"]`` with every per-split number.
+seconds as JSON (and, for the report's fit, its samples and figures). Split 0 is the fixed
+default split and the first seed is ``--seed``, so the report's table and figures show the
+same fits as a plain ``zoo compare``; the sweep adds ``results.json["sweep"]`` with every
+per-split number.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -62,7 +64,23 @@ def compare_task(spec: dict) -> dict:
         "row": one.row,
         "curve": one.curve,
         "samples": None if one.samples is None else np.asarray(one.samples).tolist(),
+        "figures": _rendered(spec["family"], one.fitted) if want else {},
         "seconds": one.seconds,
+    }
+
+
+def _rendered(name: str, fitted: Any) -> dict[str, str]:
+    """The report's figures of this fit as base64 PNG: drawn here, where the fit is, since
+    the fit itself does not travel back from a worker."""
+    import base64
+
+    import graphs
+
+    from .figures import family_figures
+
+    return {
+        file: base64.b64encode(graphs.figure_bytes(fig)).decode("ascii")
+        for file, fig in family_figures(name, fitted).items()
     }
 
 
@@ -77,7 +95,7 @@ def sweep_specs(
     data: str, families: Sequence[str], budget: str, seeds: Sequence[int], splits: int
 ) -> list[dict]:
     """The tasks, split by split, seed by seed, family by family; the first fit of each
-    family also draws the report's posterior-predictive samples."""
+    family also draws the report's posterior-predictive samples and figures."""
     base = _data_key(data)
     return [
         {**base, "family": f, "budget": budget, "split": k, "seed": s, "samples": k == 0 and j == 0}
@@ -117,9 +135,9 @@ def sweep_compare(
     say: Callable[[str], None] | None = None,
 ) -> CompareResult:
     """Every family on ``splits`` splits with seeds ``seed .. seed + seeds - 1``, run by
-    :func:`zoo.sweep_exec.run_tasks`; the result's rows are split 0's with the first seed,
-    and ``result.sweep`` holds the rest. The same arguments give the same ``results()``
-    whatever the executor."""
+    :func:`zoo.sweep_exec.run_tasks`; the result's rows and per-family figures are split
+    0's with the first seed, and ``result.sweep`` holds the rest. The same arguments give
+    the same ``results()`` whatever the executor."""
     from .sweep_exec import run_tasks
 
     if budget not in BUDGETS:
@@ -156,6 +174,8 @@ def sweep_compare(
             result.timings[name] = res["seconds"]
             if res["samples"] is not None:
                 result.samples[name] = np.asarray(res["samples"])
+            for file, text in res["figures"].items():
+                result.rendered[file] = base64.b64decode(text)
     by = "split" if splits > 1 else "seed"
     ratio = test.n_items / train.n_items if splits > 1 else 0.0
     names = list(families)

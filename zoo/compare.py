@@ -109,6 +109,8 @@ class CompareResult:
     #: splits x seeds (``zoo.sweep_compare``): per-split numbers, intervals, paired differences
     sweep: dict | None = None
     task_seconds: list[dict] = field(default_factory=list)  # each sweep task's (not repeatable)
+    #: a sweep's per-family figures, drawn where the fit ran: file name -> PNG bytes
+    rendered: dict[str, bytes] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (

@@ -279,25 +279,34 @@ def learning_figure(curves: dict[str, list[dict]], bands: dict | None = None) ->
     return fig
 
 
-def compare_figures(result: CompareResult) -> dict[str, Figure]:
-    """The ``zoo compare`` report's figures of a :class:`zoo.compare.CompareResult`, by file
-    name (not yet saved): each fit's DAG, heat map and rank plot or ELBO curve, then the
-    sample grid, the frontier and the learning curves."""
+def family_figures(name: str, fitted: FitResult) -> dict[str, Figure]:
+    """One compare row's figures, by file name: its DAG, its independence heat map, and its
+    rank plot or training curve."""
     import graphs
 
-    figures = {}
+    dag = fitted.family_model.dag
+    figures = {f"dag-{name}.png": graphs.draw_dag(dag, title=name)}
+    hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
+    figures[f"independence-{name}.png"] = graphs.draw_pairwise(
+        graphs.pairwise_matrix(dag, given=hidden), title=name
+    )
+    trace = _trace_figure(fitted)
+    if trace is not None:
+        figures[f"{trace[0]}-{name}.png"] = trace[1]
+    else:
+        figures[f"rank-{name}.png"] = rank_figure(fitted)
+    return figures
+
+
+def compare_figures(result: CompareResult) -> dict[str, Figure | bytes]:
+    """The ``zoo compare`` report's figures of a :class:`zoo.compare.CompareResult`, by file
+    name (not yet saved): each fit's DAG, heat map and rank plot or ELBO curve (already
+    rendered, as PNG bytes, where a sweep's worker drew them), then the sample grid, the
+    frontier and the learning curves."""
+    figures: dict[str, Figure | bytes] = {}
     for name, fitted in result.fits.items():
-        dag = fitted.family_model.dag
-        figures[f"dag-{name}.png"] = graphs.draw_dag(dag, title=name)
-        hidden = [n for n in dag.nodes if dag.role(n) in ("label", "latent")]
-        figures[f"independence-{name}.png"] = graphs.draw_pairwise(
-            graphs.pairwise_matrix(dag, given=hidden), title=name
-        )
-        trace = _trace_figure(fitted)
-        if trace is not None:
-            figures[f"{trace[0]}-{name}.png"] = trace[1]
-        else:
-            figures[f"rank-{name}.png"] = rank_figure(fitted)
+        figures.update(family_figures(name, fitted))
+    figures.update(result.rendered)
     if result.shape is not None and result.samples:
         figures["samples.png"] = sample_grid_figure(result.samples, result.shape)
     sweep = result.sweep or {}

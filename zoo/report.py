@@ -141,7 +141,7 @@ def write_report(
     ``out_dir``, whole: into a temporary folder beside it that moves in at the end, so a
     killed run or a full disk leaves no half report. Returns the file names.
 
-    ``figures`` (file name -> matplotlib figure) are those of
+    ``figures`` (file name -> matplotlib figure, or PNG bytes) are those of
     :func:`zoo.figures.compare_figures` (this layer only writes).
     """
     import graphs
@@ -149,7 +149,11 @@ def write_report(
 
     with staged_folder(out_dir, last=("index.html",)) as out:
         for name, fig in figures.items():
-            graphs.save_figure(fig, out / name)
+            if isinstance(fig, bytes):  # drawn by a sweep's worker
+                with atomic_path(out / name) as tmp:
+                    tmp.write_bytes(fig)
+            else:
+                graphs.save_figure(fig, out / name)
         _write_text(out / "results.json", results_json(result))
         timings = json.dumps(jsonable(result.timings), indent=2, sort_keys=True) + "\n"
         _write_text(out / "timings.json", timings)
@@ -236,23 +240,30 @@ def _html(result: CompareResult, figures: list[str]) -> str:
             parts += [f"<h2>{esc(heading)}</h2>", _img(name, heading)]
     if "learning.png" in shown:
         parts.append(_curves_html(result))
-    # a sweep's fits stay on its workers: the per-family figures come with a plain compare
-    parts.append("<h2>Each family</h2>" if result.fits else "")
-    for row in result.rows if result.fits else []:
-        fam = row["family"]
-        parts.append(f'<h3>{esc(fam)}</h3><div class="pair">')
-        for prefix, alt in (
-            ("dag", "DAG"),
-            ("independence", "independence heat map"),
-            ("rank", "rank plots"),
-            ("elbo", "ELBO curve"),
-        ):
-            name = f"{prefix}-{fam}.png"
-            if name in shown:
-                parts.append(_img(name, f"{fam}: {alt}"))
-        parts.append("</div>")
+    each = [(row["family"], _family_images(row["family"], shown)) for row in result.rows]
+    parts.append("<h2>Each family</h2>" if any(images for _, images in each) else "")
+    for fam, images in each:
+        if images:
+            parts += [f'<h3>{esc(fam)}</h3><div class="pair">', *images, "</div>"]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+_FAMILY_FIGURES = (
+    ("dag", "DAG"),
+    ("independence", "independence heat map"),
+    ("rank", "rank plots"),
+    ("elbo", "ELBO curve"),
+    ("objective", "training objective"),
+)
+
+
+def _family_images(fam: str, shown: set[str]) -> list[str]:
+    return [
+        _img(f"{prefix}-{fam}.png", f"{fam}: {alt}")
+        for prefix, alt in _FAMILY_FIGURES
+        if f"{prefix}-{fam}.png" in shown
+    ]
 
 
 def _curves_html(result: CompareResult) -> str:

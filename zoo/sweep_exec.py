@@ -301,6 +301,7 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     from ._sweep_worker import JaxSetup
 
     cluster = None
+    local = 0
     if scheduler is not None:
         if "://" not in scheduler:
             raise ZooError(f"--scheduler {scheduler!r}: expected an address like tcp://HOST:PORT")
@@ -319,8 +320,9 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
                 "--workers 0 (serial)"
             ) from err
         client = Client(cluster)
+        local = n
     try:
-        client.register_plugin(JaxSetup(), name="zoo-jax-setup")
+        client.register_plugin(JaxSetup(local), name="zoo-jax-setup")
         yield client
     finally:
         client.close()
@@ -328,14 +330,38 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             cluster.close()
 
 
-def _places(client: Any, groups: list | None, n: int) -> list[list[str] | None]:
-    """Each task's preferred worker: the groups, in order of first appearance, dealt to the
-    workers in turn (None: no preference)."""
-    addresses = sorted(client.ncores()) if groups is not None else []
-    if groups is None or not addresses:
-        return [None] * n
-    order = {g: k for k, g in enumerate(dict.fromkeys(groups))}
-    return [[addresses[order[g] % len(addresses)]] for g in groups]
+class _Dealer:
+    """Which task a worker runs next. With groups (``affinity``), a worker keeps to the group
+    it holds, so it compiles each group's programs once; one that has finished its group takes
+    the next unclaimed group, and when none is left, a task of the group with the most left,
+    rather than sit idle. Without groups, tasks go in spec order."""
+
+    def __init__(self, todo: list[int], groups: list | None) -> None:
+        self.left: dict[Any, list[int]] = {}
+        for i, g in zip(todo, groups or [None] * len(todo), strict=True):
+            self.left.setdefault(g, []).append(i)
+        self.unclaimed = list(self.left)  # in order of first appearance
+        self.held: dict[str, Any] = {}
+
+    def next_for(self, worker: str) -> int | None:
+        g = self.held.get(worker)
+        if g is None or not self.left[g]:
+            while self.unclaimed and not self.left[self.unclaimed[0]]:
+                self.unclaimed.pop(0)
+            if self.unclaimed:
+                g = self.unclaimed.pop(0)
+            else:
+                busiest = max(self.left, key=lambda k: len(self.left[k]))
+                if not self.left[busiest]:
+                    return None
+                g = busiest
+            self.held[worker] = g
+        return self.left[g].pop(0)
+
+
+def _slots(client: Any) -> dict[str, int]:
+    """Each worker's address and how many tasks it runs at once (its threads)."""
+    return {addr: max(1, int(n)) for addr, n in client.ncores().items()}
 
 
 def _distributed(
@@ -349,21 +375,48 @@ def _distributed(
     what: str,
     groups: list | None,
 ) -> None:
+    """Tasks handed to workers as they free up (one per worker thread), not all at once: a
+    worker then runs its group's tasks back to back and never waits behind another's queue,
+    and a worker that joins mid-sweep gets work at the next completion."""
     from distributed import as_completed
 
-    places = _places(client, groups, len(todo))
-    futures = {}
-    for i, place in zip(todo, places, strict=True):
-        key = f"zoo-{what}-{i}-{keys[i][:16]}"
-        loose = place is not None
-        future = client.submit(
-            call, function, specs[i], key=key, workers=place, allow_other_workers=loose
-        )
-        futures[future] = i
-    for future in _bar(as_completed(futures), progress, what, len(todo)):
-        i = futures[future]
+    dealer = _Dealer(todo, groups)
+    running: dict[Any, tuple[int, str]] = {}
+    pending = as_completed()
+
+    def feed() -> None:
+        slots = _slots(client)
+        busy: dict[str, int] = {}
+        for _, addr in running.values():
+            busy[addr] = busy.get(addr, 0) + 1
+        for addr in sorted(slots):
+            for _ in range(slots[addr] - busy.get(addr, 0)):
+                i = dealer.next_for(addr)
+                if i is None:
+                    return
+                # a worker that leaves hands its task to another (allow_other_workers)
+                future = client.submit(
+                    call,
+                    function,
+                    specs[i],
+                    key=f"zoo-{what}-{i}-{keys[i][:16]}",
+                    workers=[addr],
+                    allow_other_workers=True,
+                )
+                running[future] = (i, addr)
+                pending.add(future)
+
+    if not _slots(client):
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except TimeoutError:
+            raise ZooError("no Dask worker joined the scheduler within 60 s") from None
+    feed()
+    for future in _bar(pending, progress, what, len(todo)):
+        i, _ = running.pop(future)
         if future.status == "error":
             done(i, None, future.exception())
         else:
             done(i, future.result(), None)
         future.release()
+        feed()

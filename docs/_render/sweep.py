@@ -54,6 +54,15 @@ def bench_dask(args: str) -> str:
             f"{res['speedup']:.2f}",
         ],
     ]
+    if res.get("serial_one_core_seconds") is not None:
+        rows += [
+            [
+                "serial on one core (`taskset`-style affinity)",
+                f"{res['serial_one_core_seconds']:.1f}",
+                f"{res['serial_seconds'] / res['serial_one_core_seconds']:.2f}",
+            ],
+            ["bound for 2 workers: half the one-core time", "", f"{res['speedup_bound']:.2f}"],
+        ]
     proj = [
         [r["workers"], f"{r['seconds']:.0f}", f"{r['speedup']:.2f}"]
         for r in res["projection_default_10x3"]
