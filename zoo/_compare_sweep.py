@@ -72,8 +72,6 @@ def compare_task(spec: dict) -> dict:
 def _rendered(name: str, fitted: Any) -> dict[str, str]:
     """The report's figures of this fit as base64 PNG: drawn here, where the fit is, since
     the fit itself does not travel back from a worker."""
-    import base64
-
     import graphs
 
     from .figures import family_figures

@@ -35,8 +35,8 @@ def pin(index: Any, workers: int) -> list[int] | None:
     """Keep this process's threads on worker ``index``'s share of the cores (of ``workers``
     that share them), and return that share; None where it cannot or should not (more
     workers than cores, no affinity on this platform). Unpinned, each worker's XLA threads
-    spin on every core and two workers slow each other down; pinned, a 1-core share runs a
-    task as fast as the whole machine runs it serially (measured on the 2-core CI machine)."""
+    spin on every core and the workers slow each other down (on the 2-core machine a sweep
+    took 77.5 s unpinned against 71.5 s pinned)."""
     if not isinstance(index, int) or not hasattr(os, "sched_setaffinity"):
         return None
     cores = sorted(os.sched_getaffinity(0))

@@ -345,7 +345,7 @@ class _Dealer:
 
     def next_for(self, worker: str) -> int | None:
         g = self.held.get(worker)
-        if g is None or not self.left[g]:
+        if worker not in self.held or not self.left[g]:  # None is a group: tasks without one
             while self.unclaimed and not self.left[self.unclaimed[0]]:
                 self.unclaimed.pop(0)
             if self.unclaimed:
