@@ -93,6 +93,15 @@ def test_serial_local_cluster_and_real_scheduler_agree(serial, scheduler):
     assert by[("independent", 0)] != by[("independent", 1)]
 
 
+def test_each_task_timed_where_it_ran(serial):
+    timed = serial.task_seconds  # sweep_timings.json: what the Dask benchmark adds up
+    assert [(t["split"], t["family"]) for t in timed] == [
+        (k, f) for k in range(3) for f in FAMILIES
+    ]
+    # the whole task (data, fit, figures) holds the fit's own seconds
+    assert all(t["task"] >= t["total"] > 0 for t in timed)
+
+
 def test_split_zero_is_the_plain_compare(serial):
     train, test = load_data(DATA).split(0.2, seed=0)
     plain = compare(train, test, FAMILIES, budget="quick", seed=3)
@@ -345,7 +354,8 @@ stop.set()
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
     reason="needs CPU affinity and 2 cores",
 )
-def test_local_workers_keep_to_their_own_cores():
+def test_local_workers_keep_to_their_own_cores(monkeypatch):
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     out = subprocess.run([sys.executable, "-c", PIN], capture_output=True, text=True, check=True)
     cores, share, other, too_many = json.loads(out.stdout)
     # worker 1 of 2 gets the second half of the cores, and so does a thread started before
@@ -353,5 +363,9 @@ def test_local_workers_keep_to_their_own_cores():
     assert too_many is None  # more workers than cores: left to the system
     with sweep_client(2, None) as client:
         shares = sorted(client.run(lambda: sorted(os.sched_getaffinity(0))).values())
+        trims = set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values())
     half = len(cores) // 2
     assert shares == [cores[:half], cores[half:]]
+    # Dask's default sets it in every worker (and in this process), which slows array-heavy
+    # tasks; ours have none
+    assert trims == {None} and "MALLOC_TRIM_THRESHOLD_" not in os.environ

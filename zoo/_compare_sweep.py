@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,17 +56,21 @@ def compare_task(spec: dict) -> dict:
 
     if spec["budget"] not in BUDGETS:
         raise ZooError(f"unknown budget {spec['budget']!r}; expected one of {list(BUDGETS)}")
+    start = time.perf_counter()
     _jax.ensure()
     train, test, _ = split_data(spec["data"], spec["split"])
     b = BUDGETS[spec["budget"]]
     want = bool(spec.get("samples"))
     one = fit_family(spec["family"], b, train, test, spec["seed"], ClaimShares(train), False, want)
+    figures = _rendered(spec["family"], one.fitted) if want else {}
     return {
         "row": one.row,
         "curve": one.curve,
         "samples": None if one.samples is None else np.asarray(one.samples).tolist(),
-        "figures": _rendered(spec["family"], one.fitted) if want else {},
+        "figures": figures,
         "seconds": one.seconds,
+        # the whole task where it ran (data, fit, figures): what a sweep's timing adds up
+        "task_seconds": time.perf_counter() - start,
     }
 
 
@@ -164,7 +169,8 @@ def sweep_compare(
         if res is None:
             continue
         per_split.append(_record(spec, res))
-        task_seconds.append({k: spec[k] for k in ("family", "split", "seed")} | res["seconds"])
+        named = {k: spec[k] for k in ("family", "split", "seed")}
+        task_seconds.append(named | res["seconds"] | {"task": res["task_seconds"]})
         if spec["split"] == 0 and spec["seed"] == seed:
             name = spec["family"]
             result.rows.append(res["row"])

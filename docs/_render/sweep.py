@@ -46,23 +46,40 @@ def sweep_paired(args: str) -> str:
 def bench_dask(args: str) -> str:
     res = read_json(ROOT / args.strip())
     head = ["run", "seconds", "speed-up"]
+    rounds = len(res.get("rounds", [])) or 1
+    median = f", median of {rounds} rounds" if rounds > 1 else ""
     rows = [
-        ["serial (--workers 0)", f"{res['serial_seconds']:.1f}", "1.00"],
+        [f"serial (--workers 0){median}", f"{res['serial_seconds']:.1f}", "1.00"],
         [
-            "LocalCluster, 2 workers (--workers 2)",
+            f"LocalCluster, 2 workers (--workers 2){median}",
             f"{res['cluster_2_workers_seconds']:.1f}",
             f"{res['speedup']:.2f}",
         ],
     ]
-    if res.get("serial_one_core_seconds") is not None:
+    if res.get("serial_one_core_pair_seconds") is not None:
+        totals = res["task_seconds_total"]
         rows += [
             [
-                "serial on one core (`taskset`-style affinity)",
-                f"{res['serial_one_core_seconds']:.1f}",
-                f"{res['serial_seconds'] / res['serial_one_core_seconds']:.2f}",
+                "two one-core serial copies side by side (each held to one core)",
+                f"{res['serial_one_core_pair_seconds']:.1f}",
+                f"{res['serial_seconds'] / res['serial_one_core_pair_seconds']:.2f}",
             ],
-            ["bound for 2 workers: half the one-core time", "", f"{res['speedup_bound']:.2f}"],
+            [
+                "bound for 2 workers: the serial start and report, plus half of one "
+                "one-core copy's task seconds",
+                f"{res['serial_seconds'] / res['speedup_bound']:.1f}",
+                f"{res['speedup_bound']:.2f}",
+            ],
         ]
+        fits = (
+            f"\n\n*Seconds in the tasks themselves (data, fit, figures), first round: serial "
+            f"{totals['serial']}, with {res['serial_outside_tasks_seconds']:.1f} s outside "
+            "them (start and report); each one-core copy "
+            + " and ".join(str(t) for t in totals["one_core_side_by_side"])
+            + f"; the cluster's two workers together {totals['cluster_workers']}.*"
+        )
+    else:
+        fits = ""
     proj = [
         [r["workers"], f"{r['seconds']:.0f}", f"{r['speedup']:.2f}"]
         for r in res["projection_default_10x3"]
@@ -71,7 +88,9 @@ def bench_dask(args: str) -> str:
         table(head, rows)
         + f"\n\n*`{res['command']}`, {res['tasks']} tasks, {res['cpus']} CPUs (load average "
         f"{res['load_average_1min']} at the end); identical results.json: "
-        f"{res['identical_results_json']}. From `{args.strip()}`.*\n\n"
+        f"{res['identical_results_json']}. From `{args.strip()}`.*"
+        + fits
+        + "\n\n"
         + table(["workers", "projected seconds", "speed-up"], proj)
         + "\n\n*The default compare with 10 splits x 3 seeds, projected from the per-family "
         f"seconds of the saved default compare, plus the {res['worker_startup_seconds']:.0f} s "
