@@ -1,5 +1,6 @@
 """The structure commands: list, show, dsep; their JSON contract and their errors."""
 
+import gc
 import json
 import math
 
@@ -165,3 +166,18 @@ def test_console_script_exit_code(tmp_path):
         [sys.executable, "-m", "zoo.cli", "show", "nope"], capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr.strip().startswith("zoo: error: unknown family")
+
+
+def test_console_script_freezes_what_is_left_for_a_prompt_exit(capsys):
+    from importlib.metadata import entry_points
+
+    from zoo.cli import run as console
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "zoo"]
+    assert script.value == "zoo.cli:run"
+    try:
+        assert console([]) == 2  # main's code: a missing command is the user's mistake
+        assert gc.get_freeze_count() > 0  # the last collection at exit skips these
+    finally:
+        gc.unfreeze()
+    assert "missing COMMAND" in capsys.readouterr().err

@@ -12,6 +12,7 @@ traceback shows (exit code 1 from the console script).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -98,9 +99,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """The ``zoo`` console script: :func:`main`, then a prompt exit."""
+    code = main(argv)
+    # the interpreter's last garbage collection walks every object that JAX, SciPy and
+    # pandas made, for a second or two after a compare, and finds nothing that still has
+    # work to do: frozen objects are skipped
+    gc.freeze()
+    return code
+
+
 def _error(err: Exception) -> None:
     message = " ".join(str(err).split())
     print(f"zoo: error: {message}", file=sys.stderr)
 
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
