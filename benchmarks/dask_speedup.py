@@ -40,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 
+from zoo.cli._args import int_at_least
+
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = [str(Path(sys.executable).parent / "zoo")]  # the console script users run
 
@@ -50,29 +52,31 @@ def core(index: int) -> Callable[[], None]:
     return lambda: os.sched_setaffinity(0, [cores[index % len(cores)]])
 
 
+def compare_cmd(args: argparse.Namespace, workers: int, out: Path) -> list[str]:
+    cmd = [*ZOO, "compare", "--budget", "quick", "--splits", str(args.splits)]
+    cmd += ["--workers", str(workers), "--cache", "off", "--out", str(out), "--json"]
+    return cmd + (["--families", *args.families] if args.families else [])
+
+
 def run_compare(args: argparse.Namespace, workers: int, *outs: Path, pinned: bool = False) -> float:
     """Wall seconds of the command, one copy per folder in ``outs``, all at once (each on a
     core of its own when ``pinned``)."""
-    procs = []
     start = time.perf_counter()
-    for i, out in enumerate(outs):
-        cmd = [*ZOO, "compare", "--budget", "quick", "--splits", str(args.splits)]
-        cmd += ["--workers", str(workers), "--cache", "off", "--out", str(out), "--json"]
-        if args.families:
-            cmd += ["--families", *args.families]
-        pin = core(i) if pinned else None
-        procs.append(
-            (
-                cmd,
-                subprocess.Popen(
-                    cmd, cwd=ROOT, stdout=DEVNULL, stderr=PIPE, text=True, preexec_fn=pin
-                ),
-            )
+    procs = [
+        subprocess.Popen(
+            compare_cmd(args, workers, out),
+            cwd=ROOT,
+            stdout=DEVNULL,
+            stderr=PIPE,
+            text=True,
+            preexec_fn=core(i) if pinned else None,
         )
-    for cmd, proc in procs:
+        for i, out in enumerate(outs)
+    ]
+    for proc in procs:
         _, err = proc.communicate()
         if proc.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
+            sys.exit(f"{' '.join(proc.args)} failed:\n{err[-2000:]}")
     return time.perf_counter() - start
 
 
@@ -117,7 +121,7 @@ def main() -> None:
     )
     p.add_argument(
         "--rounds",
-        type=int,
+        type=int_at_least(1, "--rounds"),
         default=3,
         help="serial and cluster runs, back to back, this many times; the medians are kept "
         "(3: one round's ratio moves by about 0.1 on this machine)",
@@ -136,8 +140,11 @@ def main() -> None:
             out = serial_out if r == 0 else Path(tmp) / f"serial-{r}"
             serial = run_compare(args, 0, out)
             cluster = run_compare(args, 2, Path(tmp) / ("cluster" if r == 0 else f"cluster-{r}"))
-            outside_r = serial - _total(task_seconds(out))
-            rounds.append({"serial": serial, "cluster": cluster, "outside": outside_r})
+            tasks_r = task_seconds(out)
+            outside_r = serial - _total(tasks_r)
+            rounds.append(
+                {"serial": serial, "cluster": cluster, "outside": outside_r, "tasks": tasks_r}
+            )
             print(
                 f"  round {r + 1}: serial {serial:.1f} s, cluster {cluster:.1f} s, "
                 f"{serial / cluster:.2f}x",
@@ -150,7 +157,7 @@ def main() -> None:
         same = (serial_out / "results.json").read_bytes() == (
             Path(tmp) / "cluster" / "results.json"
         ).read_bytes()
-        tasks = task_seconds(serial_out)
+        tasks = rounds[0]["tasks"]
         on_cluster = task_seconds(Path(tmp) / "cluster")
         on_one_core = [task_seconds(out) for out in pair_outs] if args.pair else []
 
